@@ -1,0 +1,98 @@
+// listing_index.h -- what DNS and HTTP read: every subject's current listing, in memory.
+//
+// Readers take an immutable Snapshot (one atomic load) and never block on writers. The writer
+// (the reputation engine) publishes small deltas as feedback arrives, so a new listing is
+// visible within milliseconds, and folds them into a new base in the background.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reputation/subject.h"
+
+namespace repd::reputation {
+
+// Category codes of DESIGN.md: the last octet of 127.0.0.C (IPs) / 127.0.1.C (domains).
+enum Category : uint8_t {
+  kCategorySpam = 2,
+  kCategoryTrap = 3,
+  kCategoryBot = 4,
+  kCategoryForgery = 5,
+  kCategoryPolicy = 10,
+  kCategoryManual = 20,
+};
+std::string_view CategoryName(int code);
+std::optional<int> CategoryFromName(std::string_view name);
+
+struct Listing {
+  uint32_t categories = 0;  // bit c set: category code c applies (codes 1..31)
+  uint8_t score = 0;        // 0..100, 100 = best; meaningful when has_score
+  bool has_score = false;   // false for subjects known only from an import or override
+  int8_t allow_trust = -1;  // -1: not in the allow list; 0..3 dnswl-style trust
+  bool shared = false;      // a provider's IP (MODEL.md "shared IP")
+  // Text for TXT answers; may contain '$', which DNS replaces with the queried subject
+  // (rbldnsd convention). Interned: valid for the life of the process. Never null.
+  const std::string* txt = nullptr;
+
+  bool listed() const { return categories != 0; }
+  bool operator==(const Listing&) const = default;
+};
+
+// Interns a TXT text: the returned pointer is stable for the life of the process. The set
+// of distinct texts stays small because per-subject detail lives in the HTTP report.
+const std::string* InternTxt(std::string_view text);
+
+// One subject's change, for transfer journals (IXFR) and exports.
+struct ListingChange {
+  bool is_domain = false;
+  IpAddress ip;        // when !is_domain
+  std::string domain;  // when is_domain
+  std::optional<Listing> before, after;  // nullopt: absent
+};
+
+class ListingIndex {
+ public:
+  class Snapshot {
+   public:
+    virtual ~Snapshot() = default;
+    virtual std::optional<Listing> FindIp(const IpAddress& ip) const = 0;
+    // `domain` must be normalised (lower case, no trailing dot).
+    virtual std::optional<Listing> FindDomain(std::string_view domain) const = 0;
+    // Zone serial (RFC 1982 arithmetic): grows with every published change, and across
+    // restarts (it is derived from the clock and persisted as a floor).
+    virtual uint32_t Serial() const = 0;
+    virtual size_t Size() const = 0;
+    virtual void ForEachIp(const std::function<void(const IpAddress&, const Listing&)>& fn) const = 0;
+    virtual void ForEachDomain(
+        const std::function<void(std::string_view, const Listing&)>& fn) const = 0;
+  };
+
+  // Receives every published batch of changes, on the writer's thread, in serial order.
+  using ChangeListener = std::function<void(uint32_t old_serial, uint32_t new_serial,
+                                            const std::vector<ListingChange>& changes)>;
+
+  ListingIndex();
+  ~ListingIndex();
+  ListingIndex(const ListingIndex&) = delete;
+  ListingIndex& operator=(const ListingIndex&) = delete;
+
+  std::shared_ptr<const Snapshot> Current() const;
+  void AddChangeListener(ChangeListener listener);
+
+  // Writer side (one writer at a time; the reputation engine serialises calls).
+  // `after == nullopt` removes the subject. Publishes one new serial for the whole batch.
+  void Apply(std::vector<ListingChange> changes);
+  // Replaces everything (start-up rebuild and bulk import) and publishes it.
+  void Reset(std::vector<ListingChange> all, uint32_t serial_floor);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace repd::reputation
