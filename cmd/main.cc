@@ -1,0 +1,2 @@
+// main.cc -- placeholder until the wiring lands.
+int main() { return 0; }
