@@ -35,6 +35,7 @@ struct Listing {
   bool has_score = false;   // false for subjects known only from an import or override
   int8_t allow_trust = -1;  // -1: not in the allow list; 0..3 dnswl-style trust
   bool shared = false;      // a provider's IP (MODEL.md "shared IP")
+  bool good_standing = false;  // MODEL.md "good standing" (the allow zone adds 30 days of history)
   // Text for TXT answers; may contain '$', which DNS replaces with the queried subject
   // (rbldnsd convention). Interned: valid for the life of the process. Never null.
   const std::string* txt = nullptr;
@@ -73,6 +74,8 @@ class ListingIndex {
   };
 
   // Receives every published batch of changes, on the writer's thread, in serial order.
+  // An empty `changes` means the whole index was replaced (Reset): journals start again and
+  // incremental transfers from older serials must fall back to a full one.
   using ChangeListener = std::function<void(uint32_t old_serial, uint32_t new_serial,
                                             const std::vector<ListingChange>& changes)>;
 
@@ -85,7 +88,8 @@ class ListingIndex {
   void AddChangeListener(ChangeListener listener);
 
   // Writer side (one writer at a time; the reputation engine serialises calls).
-  // `after == nullopt` removes the subject. Publishes one new serial for the whole batch.
+  // `after == nullopt` removes the subject; `before` is filled in by Apply. Changes that
+  // change nothing are dropped. Publishes one new serial for the whole batch.
   void Apply(std::vector<ListingChange> changes);
   // Replaces everything (start-up rebuild and bulk import) and publishes it.
   void Reset(std::vector<ListingChange> all, uint32_t serial_floor);

@@ -22,6 +22,7 @@ struct ModelParams {
   int trap_min_reporters = 2;
   double bot_min_reports = 1;
   double forgery_min = 10;
+  double evidence_floor = 0.05;  // decayed evidence below this no longer counts a reporter in
   double hysteresis = 0.5;  // a listing ends when its evidence is below this share of its bar
   // Good standing and the allow list.
   double good_min_score = 80;
@@ -29,6 +30,10 @@ struct ModelParams {
   double new_subject_days = 3;
   double allow_min_history_days = 30;
   double shared_ip_min_domains = 5;
+  // Decayed volume for allow-list trust levels 1, 2 and 3 (dnswl style; 0 below the first).
+  double allow_trust1_volume = 1000;
+  double allow_trust2_volume = 10000;
+  double allow_trust3_volume = 100000;
   // Connect-time decision.
   double reject_below_score = 10;
   double tempfail_below_score = 40;

@@ -37,6 +37,8 @@ struct ReputationOptions {
 struct IngestOutcome {
   size_t accepted = 0;
   size_t duplicate = 0;
+  // Events refused by the engine (e.g. older than the retention), by index in the batch.
+  std::vector<std::pair<size_t, std::string>> rejected;
 };
 
 struct Override {

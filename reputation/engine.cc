@@ -1,0 +1,738 @@
+#include "reputation/engine.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "common/strings.h"
+#include "reputation/keys.h"
+#include "spdlog/spdlog.h"
+
+namespace repd::reputation {
+
+namespace {
+
+constexpr int64_t kDay = 86400;
+constexpr size_t kMaxCidrAddresses = 65536;  // an IPv4 /16: dynamic pools, not whole nets
+
+// "a.b.c.d/nn" -> (network, length) for IPv4 CIDRs that we expand into the index.
+std::optional<std::pair<uint32_t, int>> ParseV4Cidr(std::string_view text) {
+  std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(AsAbsl(text), '/');
+  int length;
+  if (parts.second.empty() || !absl::SimpleAtoi(parts.second, &length)) return std::nullopt;
+  auto ip = IpAddress::Parse(AsStd(parts.first));
+  if (!ip || !ip->v4 || length < 16 || length > 32) return std::nullopt;
+  uint32_t mask = length == 0 ? 0 : ~uint32_t{0} << (32 - length);
+  return std::pair{ip->V4HostOrder() & mask, length};
+}
+
+std::string Encode64(int64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Reputation>> Reputation::Open(const ReputationOptions& options) {
+  auto store = Store::Open(options.data_dir, options.read_only);
+  if (!store.ok()) return store.status();
+  auto engine = std::make_unique<Engine>(options, std::move(*store));
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  if (auto s = engine->Rebuild(now); !s.ok()) return s;
+  return engine;
+}
+
+std::string Engine::Subject::Key() const { return is_domain ? DomainKey(domain) : IpKey(ip); }
+
+Engine::Engine(const ReputationOptions& options, std::unique_ptr<Store> store)
+    : options_(options),
+      store_(std::move(store)),
+      model_(options.model, [this](std::string_view reporter) {
+        auto it = trust_.find(AsAbsl(reporter));
+        return it == trust_.end() ? options_.default_reporter_trust : it->second;
+      }) {
+  for (const auto& r : options.reporters) trust_[r.name] = r.trust;
+  index_.AddChangeListener([this](uint32_t a, uint32_t b, const std::vector<ListingChange>& c) {
+    CountPrefixes(a, b, c);
+  });
+}
+
+void Engine::CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes) {
+  std::lock_guard lock(prefix_mu_);
+  if (changes.empty()) {  // a full reset
+    listed_per_prefix_.clear();
+    index_.Current()->ForEachIp([&](const IpAddress& ip, const Listing& l) {
+      if (l.listed()) ++listed_per_prefix_[PrefixKey(ip)];
+    });
+    return;
+  }
+  for (const auto& c : changes) {
+    if (c.is_domain) continue;
+    int delta = (c.after && c.after->listed() ? 1 : 0) - (c.before && c.before->listed() ? 1 : 0);
+    if (delta == 0) continue;
+    auto key = PrefixKey(c.ip);
+    if ((listed_per_prefix_[key] += delta) <= 0) listed_per_prefix_.erase(key);
+  }
+}
+
+int Engine::ListedInPrefix(const IpAddress& ip) const {
+  std::lock_guard lock(prefix_mu_);
+  auto it = listed_per_prefix_.find(PrefixKey(ip));
+  return it == listed_per_prefix_.end() ? 0 : it->second;
+}
+
+std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now) const {
+  std::shared_lock lock(overrides_mu_);
+  auto valid = [&](auto it) -> std::optional<Override> {
+    if (it == overrides_.end() || (it->second.expires != 0 && it->second.expires <= now)) {
+      return std::nullopt;
+    }
+    return it->second;
+  };
+  if (auto o = valid(overrides_.find(OverrideKey(s.is_domain, s.Text())))) return o;
+  if (!s.is_domain && s.ip.v4) {
+    uint32_t addr = s.ip.V4HostOrder();
+    for (int len = 31; len >= 16; --len) {
+      uint32_t net = addr & (~uint32_t{0} << (32 - len));
+      auto key = OverrideKey(false, IpAddress::FromV4(net).ToString() + "/" + std::to_string(len));
+      if (auto o = valid(overrides_.find(key))) return o;
+    }
+  }
+  return std::nullopt;
+}
+
+bool Engine::IsShared(const Record& record) const {
+  if (record.domains.size() < options_.model.shared_ip_min_domains) return false;
+  auto snapshot = index_.Current();
+  int good = 0;
+  for (const auto& d : record.domains) {
+    auto l = snapshot->FindDomain(d);
+    if (l && l->good_standing) ++good;
+  }
+  return good >= options_.model.shared_ip_min_domains;
+}
+
+Listing Engine::MakeListing(const Evaluation* e, const std::optional<Override>& o,
+                            bool shared) const {
+  Listing l;
+  std::string reason;
+  if (e != nullptr) {
+    l.categories = e->listed;
+    l.score = static_cast<uint8_t>(e->score);
+    l.has_score = true;
+    l.allow_trust = static_cast<int8_t>(e->allow_trust);
+    l.good_standing = e->good_standing;
+    l.shared = shared;
+    std::vector<std::string> names;
+    for (const auto& c : e->listings) names.push_back(c.name);
+    reason = absl::StrJoin(names, ", ");
+    if (shared && l.listed()) {
+      reason += " (a shared provider IP: mail from it is judged by its DKIM-verified domain)";
+    }
+  }
+  if (o) {
+    if (o->action == Override::Action::kAllow) {
+      l.categories = 0;
+      l.allow_trust = 3;
+      l.good_standing = true;
+    } else {
+      int code = o->category != 0 ? o->category
+                 : o->action == Override::Action::kPolicy ? kCategoryPolicy
+                                                          : kCategoryManual;
+      l.categories |= 1u << code;
+      l.allow_trust = -1;
+      l.good_standing = false;
+      if (!o->txt.empty()) {
+        l.txt = InternTxt(o->txt);
+        return l;
+      }
+      reason = o->reason.empty() ? std::string(CategoryName(code)) : o->reason;
+    }
+  }
+  l.txt = InternTxt(absl::StrReplaceAll(options_.txt_template, {{"{reason}", reason}}));
+  return l;
+}
+
+absl::Status Engine::Rebuild(int64_t now) {
+  {
+    std::unique_lock lock(overrides_mu_);
+    store_->ForEach(Store::kOverrides, "", [&](std::string_view key, std::string_view value) {
+      Override o;
+      std::vector<std::string> f = absl::StrSplit(AsAbsl(value), absl::MaxSplits('\t', 8));
+      if (f.size() != 9) return;
+      o.is_domain = f[0] == "d";
+      o.subject = f[1];
+      o.action = f[2] == "allow" ? Override::Action::kAllow
+                 : f[2] == "policy" ? Override::Action::kPolicy
+                                    : Override::Action::kBlock;
+      if (!absl::SimpleAtoi(f[3], &o.category) || !absl::SimpleAtoi(f[4], &o.created) ||
+          !absl::SimpleAtoi(f[5], &o.expires)) {
+        return;
+      }
+      o.reason = f[6];
+      o.txt = f[7];
+      overrides_[std::string(key)] = std::move(o);
+    });
+  }
+  std::vector<ListingChange> all;
+  absl::flat_hash_set<std::string> good_domains;
+  absl::flat_hash_set<std::string> seen;
+  auto batch = store_->NewBatch();
+  auto add = [&](const Subject& s, const Record& rec) {
+    Evaluation e = model_.Evaluate(rec, now);
+    if (e.listed != rec.listed && !options_.read_only) {
+      batch.Merge(s.Key(), EncodeSetListed(e.listed, now, model_.params().relist_window_days * kDay));
+    }
+    bool shared = false;
+    if (!s.is_domain && rec.domains.size() >= options_.model.shared_ip_min_domains) {
+      int good = 0;
+      for (const auto& d : rec.domains) good += good_domains.contains(d);
+      shared = good >= options_.model.shared_ip_min_domains;
+    }
+    if (s.is_domain && e.good_standing) good_domains.insert(s.domain);
+    seen.insert(s.Key());
+    all.push_back({s.is_domain, s.ip, s.domain, std::nullopt,
+                   MakeListing(&e, FindOverride(s, now), shared)});
+  };
+  absl::Status error;
+  // "dom:" sorts before "ip:": domains' standing is known when IPs are judged shared.
+  for (std::string_view prefix : {"dom:", "ip:"}) {
+    store_->ForEach(Store::kSubjects, prefix, [&](std::string_view key, std::string_view value) {
+      Record rec;
+      if (!DecodeRecord(value, &rec)) {
+        error = absl::DataLossError(absl::StrCat("corrupt record for ", AsAbsl(key)));
+        return;
+      }
+      Subject s;
+      s.is_domain = prefix == "dom:";
+      std::string_view text = key.substr(prefix.size());
+      if (s.is_domain) {
+        s.domain = std::string(text);
+      } else if (auto ip = IpAddress::Parse(text)) {
+        s.ip = *ip;
+      } else {
+        return;
+      }
+      add(s, rec);
+    });
+  }
+  if (!error.ok()) return error;
+  // Overrides of subjects without evidence (imports, operator listings).
+  std::vector<Override> overrides = ListOverrides();
+  for (const auto& o : overrides) {
+    if (o.expires != 0 && o.expires <= now) continue;
+    if (!o.is_domain) {
+      if (auto cidr = ParseV4Cidr(o.subject)) {
+        uint32_t count = uint32_t{1} << (32 - cidr->second);
+        for (uint32_t i = 0; i < count; ++i) {
+          Subject s{false, IpAddress::FromV4(cidr->first + i), {}};
+          if (!seen.contains(s.Key())) all.push_back({false, s.ip, {}, std::nullopt,
+                                                      MakeListing(nullptr, o, false)});
+        }
+        continue;
+      }
+    }
+    Subject s;
+    s.is_domain = o.is_domain;
+    if (o.is_domain) {
+      s.domain = o.subject;
+    } else if (auto ip = IpAddress::Parse(o.subject)) {
+      s.ip = *ip;
+    } else {
+      continue;
+    }
+    if (!seen.contains(s.Key())) {
+      all.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(nullptr, o, false)});
+    }
+  }
+  uint32_t floor = 0;
+  if (auto stored = store_->Get(Store::kMeta, "serial"); stored.ok() && *stored &&
+                                                          (*stored)->size() == 4) {
+    std::memcpy(&floor, (*stored)->data(), 4);
+  }
+  size_t count = all.size();
+  index_.Reset(std::move(all), floor);
+  if (!options_.read_only) {
+    uint32_t serial = index_.Current()->Serial();
+    batch.Put(Store::kMeta, "serial", std::string(reinterpret_cast<const char*>(&serial), 4));
+    if (auto s = store_->Commit(batch, true); !s.ok()) return s;
+  }
+  spdlog::info("listing index rebuilt: {} subjects, {} overrides", count, overrides.size());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
+  IngestOutcome outcome;
+  if (events.empty()) return outcome;
+  std::lock_guard lock(writer_mu_);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const int64_t oldest = now - options_.event_log_retention_days * kDay;
+  std::vector<std::string> ids;
+  ids.reserve(events.size());
+  for (const auto& e : events) ids.push_back(e.id);
+  std::vector<bool> seen = store_->Exists(Store::kSeen, ids);
+
+  const HalfLives hl = model_.half_lives();
+  const double relist_window = model_.params().relist_window_days * kDay;
+  (void)relist_window;
+  absl::flat_hash_set<std::string_view> batch_ids;
+  // Increments grouped per subject: one merge operand per subject per batch.
+  absl::flat_hash_map<std::string, std::vector<Increment>> per_subject;
+  std::vector<Subject> touched;
+  auto batch = store_->NewBatch();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const Event& e = events[i];
+    if (seen[i] || !batch_ids.insert(e.id).second) {
+      ++outcome.duplicate;
+      continue;
+    }
+    if (e.time < oldest) {
+      outcome.rejected.emplace_back(i, absl::StrCat("field 'time': older than the retention of ",
+                                                    options_.event_log_retention_days, " days"));
+      continue;
+    }
+    ++outcome.accepted;
+    const double trust = model_.Trust(e.reporter);
+    Increment inc;
+    inc.reporter = e.reporter;
+    inc.type = e.type;
+    inc.time = e.time;
+    inc.raw = e.count;
+    inc.weight = IsVolume(e.type) ? 1.0 : trust;
+    inc.cap = trust < 1.0 ? model_.params().untrusted_cap_per_day : 0;
+    auto push = [&](const Subject& s, std::string key, const Increment& increment) {
+      auto [it, fresh] = per_subject.try_emplace(std::move(key));
+      if (fresh && (s.is_domain || !s.domain.empty() || true)) touched.push_back(s);
+      it->second.push_back(increment);
+    };
+    if (e.ip) {
+      Increment ip_inc = inc;
+      if (IsVolume(e.type) && !e.domain.empty()) ip_inc.domain = e.domain;
+      push(Subject{false, *e.ip, {}}, IpKey(*e.ip), ip_inc);
+      // The prefix is an aggregate, never served: it is not re-evaluated.
+      per_subject[PrefixKey(*e.ip)].push_back(inc);
+    }
+    if (!e.domain.empty()) {
+      push(Subject{true, {}, e.domain}, DomainKey(e.domain), inc);
+      std::string org = OrganizationalDomain(e.domain);
+      if (org != e.domain) push(Subject{true, {}, org}, DomainKey(org), inc);
+    }
+    int64_t t = e.time;
+    batch.Put(Store::kSeen, e.id, Encode64(t));
+    batch.Put(Store::kEvents, Store::EventKey(e.time, e.id),
+              absl::StrCat(AsAbsl(EventTypeName(e.type)), "\t", e.ip ? e.ip->ToString() : "", "\t",
+                           e.domain, "\t", e.reporter, "\t", e.count, "\t", e.mail_from, "\t",
+                           e.helo));
+  }
+  for (const auto& [key, incs] : per_subject) batch.Merge(key, EncodeIncrements(incs, hl));
+  if (batch.Count() > 0) {
+    if (auto s = store_->Commit(batch, /*sync=*/true); !s.ok()) return s;
+  }
+  // Domains first: IPs' "shared" depends on their domains' standing.
+  std::stable_partition(touched.begin(), touched.end(),
+                        [](const Subject& s) { return s.is_domain; });
+  if (auto s = Refresh(touched, now); !s.ok()) {
+    // The events are durable; the index catches up at the next sweep or restart.
+    spdlog::error("index refresh after ingest failed: {}", s.ToString());
+  }
+  return outcome;
+}
+
+absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) {
+  std::vector<ListingChange> changes;
+  changes.reserve(subjects.size());
+  auto batch = store_->NewBatch();
+  for (const Subject& s : subjects) {
+    auto rec = store_->GetRecord(s.Key());
+    if (!rec.ok()) return rec.status();
+    auto o = FindOverride(s, now);
+    if (!*rec) {
+      changes.push_back({s.is_domain, s.ip, s.domain, std::nullopt,
+                         o ? std::optional(MakeListing(nullptr, o, false)) : std::nullopt});
+      continue;
+    }
+    Evaluation e = model_.Evaluate(**rec, now);
+    if (e.listed != (*rec)->listed) {
+      batch.Merge(s.Key(), EncodeSetListed(e.listed, now,
+                                           model_.params().relist_window_days * kDay));
+    }
+    bool shared = !s.is_domain && IsShared(**rec);
+    changes.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(&e, o, shared)});
+    // Apply domains before IPs so that IsShared sees fresh standing within one batch.
+    if (s.is_domain && changes.size() % 256 == 0) {
+      index_.Apply(std::move(changes));
+      changes.clear();
+    }
+  }
+  index_.Apply(std::move(changes));
+  uint32_t serial = index_.Current()->Serial();
+  batch.Put(Store::kMeta, "serial", std::string(reinterpret_cast<const char*>(&serial), 4));
+  return store_->Commit(batch, /*sync=*/false);
+}
+
+SubjectReport Engine::Report(const Subject& s, int64_t now) {
+  SubjectReport r;
+  r.kind = s.is_domain ? "domain" : "ip";
+  r.subject = s.Text();
+  r.aggregate = s.is_domain ? OrganizationalDomain(s.domain)
+                            : s.ip.Prefix().ToString() + "/" + std::to_string(s.ip.PrefixLength());
+  auto rec = store_->GetRecord(s.Key());
+  r.override_entry = FindOverride(s, now);
+  if (!s.is_domain) r.aggregate_listed_ips = ListedInPrefix(s.ip);
+  if (!rec.ok()) {
+    r.reasons.push_back("store error: " + std::string(rec.status().message()));
+    return r;
+  }
+  Evaluation e;
+  bool have = rec->has_value();
+  if (have) {
+    const Record& record = **rec;
+    e = model_.Evaluate(record, now);
+    r.known = true;
+    r.first_seen = record.first_seen;
+    r.last_seen = record.last_seen;
+    r.delisted_at = record.delisted_at;
+    r.relistings = static_cast<int>(record.relisted.size());
+    r.shared = !s.is_domain && IsShared(record);
+  } else {
+    e.score = model_.Score(0, 0);
+  }
+  r.score = e.score;
+  r.confidence = e.confidence;
+  r.listed = e.listings;
+  r.reasons = e.reasons;
+  r.volume = e.volume;
+  r.complaints = e.complaints;
+  r.credible_complaints = e.credible;
+  r.traps = e.traps;
+  r.bots = e.bots;
+  r.forgeries = e.forgeries;
+  r.complaint_reporters = e.complaint_reporters;
+  r.good_standing = e.good_standing;
+  r.allow_trust = e.allow_trust;
+  if (r.override_entry) {
+    const Override& o = *r.override_entry;
+    r.known = true;
+    if (o.action == Override::Action::kAllow) {
+      r.listed.clear();
+      r.allow_trust = 3;
+      r.reasons.push_back("operator allow-listed: " + o.reason);
+    } else {
+      int code = o.category != 0 ? o.category
+                 : o.action == Override::Action::kPolicy ? kCategoryPolicy
+                                                         : kCategoryManual;
+      r.listed.push_back({code, std::string(CategoryName(code)), "operator listing: " + o.reason});
+      r.reasons.push_back("operator listing: " + o.reason);
+      r.good_standing = false;
+      r.allow_trust = -1;
+    }
+  }
+  if (!have && !r.override_entry) r.reasons.push_back("no evidence about this subject");
+  if (r.shared) {
+    r.reasons.push_back(
+        "a shared provider IP: it carried verified mail for several domains in good standing");
+  }
+  return r;
+}
+
+SubjectReport Engine::ReportIp(const IpAddress& ip, int64_t now) {
+  return Report(Subject{false, ip, {}}, now);
+}
+
+SubjectReport Engine::ReportDomain(const std::string& domain, int64_t now) {
+  return Report(Subject{true, {}, domain}, now);
+}
+
+CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
+  CheckResult out;
+  auto decide = [&](std::string action, std::string reason) {
+    out.action = std::move(action);
+    out.reasons.push_back(std::move(reason));
+    return out;
+  };
+  std::optional<SubjectReport> ip;
+  if (req.ip) ip = ReportIp(*req.ip, now);
+  std::vector<SubjectReport> domains;
+  for (const auto& d : req.dkim_domains) domains.push_back(ReportDomain(d, now));
+  out.subjects = domains;
+  if (ip) out.subjects.insert(out.subjects.begin(), *ip);
+  out.score = ip ? ip->score : (domains.empty() ? model_.Score(0, 0) : domains.front().score);
+  if (!req.helo.empty() || !req.mail_from.empty()) {
+    out.reasons.push_back("HELO and MAIL FROM are unverified claims: they earn no reputation");
+  }
+  auto has = [](const SubjectReport& r, std::initializer_list<int> codes) {
+    for (const auto& l : r.listed) {
+      if (std::find(codes.begin(), codes.end(), l.code) != codes.end()) return true;
+    }
+    return false;
+  };
+  // 1. Overrides.
+  for (const SubjectReport* r : [&] {
+         std::vector<const SubjectReport*> all;
+         if (ip) all.push_back(&*ip);
+         for (const auto& d : domains) all.push_back(&d);
+         return all;
+       }()) {
+    if (!r->override_entry) continue;
+    if (r->override_entry->action == Override::Action::kAllow) {
+      return decide("accept", absl::StrCat(r->kind, " ", r->subject, " is allow-listed by the "
+                                           "operator: ", r->override_entry->reason));
+    }
+    if (r->override_entry->action == Override::Action::kBlock) {
+      return decide("reject", absl::StrCat(r->kind, " ", r->subject, " is blocked by the "
+                                           "operator: ", r->override_entry->reason));
+    }
+  }
+  if (ip) {
+    // 2. Hard IP listings.
+    if (has(*ip, {kCategoryBot, kCategoryForgery, kCategoryPolicy, kCategoryManual})) {
+      std::vector<std::string> why;
+      for (const auto& l : ip->listed) why.push_back(l.reason);
+      return decide("reject", absl::StrCat("IP ", ip->subject, " is listed: ",
+                                           absl::StrJoin(why, "; ")));
+    }
+    // 3. Spam or trap listing of an IP that is not a provider's.
+    if (!ip->shared && has(*ip, {kCategorySpam, kCategoryTrap})) {
+      std::vector<std::string> why;
+      for (const auto& l : ip->listed) why.push_back(l.reason);
+      return decide("reject", absl::StrCat("IP ", ip->subject, " is listed: ",
+                                           absl::StrJoin(why, "; ")));
+    }
+  }
+  // 4. Verified domains.
+  for (const auto& d : domains) {
+    if (!d.listed.empty()) {
+      return decide("reject", absl::StrCat("DKIM-verified domain ", d.subject, " is listed: ",
+                                           d.listed.front().reason));
+    }
+  }
+  for (const auto& d : domains) {
+    if (d.good_standing) {
+      out.score = d.score;
+      return decide("accept", absl::StrCat("DKIM-verified domain ", d.subject,
+                                           " is in good standing (score ", d.score, ")"));
+    }
+  }
+  if (!ip) return decide("neutral", "no IP and no verified domain in good standing");
+  // 5. An IP never seen before: its prefix is only a weak prior.
+  if (!ip->known) {
+    if (ip->aggregate_listed_ips > 0) {
+      return decide("tempfail",
+                    absl::StrCat("IP ", ip->subject, " has no history and its prefix ",
+                                 ip->aggregate, " holds ", ip->aggregate_listed_ips,
+                                 " listed IP(s): try again later"));
+    }
+    return decide("neutral", absl::StrCat("IP ", ip->subject, " has no history"));
+  }
+  // 6. A provider's IP with spam or trap evidence: judged by the domain, which is missing.
+  if (ip->shared && has(*ip, {kCategorySpam, kCategoryTrap})) {
+    return decide("tempfail", absl::StrCat("shared provider IP ", ip->subject,
+                                           " is listed and no verified domain in good standing "
+                                           "vouches for this mail"));
+  }
+  // 7. The IP's own score.
+  const auto& p = model_.params();
+  if (ip->score < p.reject_below_score) {
+    return decide("reject", absl::StrCat("IP ", ip->subject, " has a score of ", ip->score));
+  }
+  if (ip->score < p.tempfail_below_score) {
+    return decide("tempfail", absl::StrCat("IP ", ip->subject, " has a low score of ", ip->score));
+  }
+  return decide("accept", absl::StrCat("IP ", ip->subject, " has a score of ", ip->score));
+}
+
+absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool remove) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto batch = store_->NewBatch();
+  std::vector<Subject> subjects;
+  for (const auto& o : entries) {
+    std::string key = OverrideKey(o.is_domain, o.subject);
+    if (remove) {
+      batch.Delete(Store::kOverrides, key);
+    } else {
+      const char* action = o.action == Override::Action::kAllow    ? "allow"
+                           : o.action == Override::Action::kPolicy ? "policy"
+                                                                   : "block";
+      batch.Put(Store::kOverrides, key,
+                absl::StrCat(o.is_domain ? "d" : "i", "\t", o.subject, "\t", action, "\t",
+                             o.category, "\t", o.created, "\t", o.expires, "\t",
+                             absl::StrReplaceAll(o.reason, {{"\t", " "}}), "\t",
+                             absl::StrReplaceAll(o.txt, {{"\t", " "}}), "\t"));
+    }
+    if (o.is_domain) {
+      subjects.push_back(Subject{true, {}, o.subject});
+    } else if (auto cidr = ParseV4Cidr(o.subject)) {
+      for (uint32_t i = 0; i < (uint32_t{1} << (32 - cidr->second)); ++i) {
+        subjects.push_back(Subject{false, IpAddress::FromV4(cidr->first + i), {}});
+      }
+    } else if (auto ip = IpAddress::Parse(o.subject)) {
+      subjects.push_back(Subject{false, *ip, {}});
+    }
+  }
+  if (auto s = store_->Commit(batch, true); !s.ok()) return s;
+  {
+    std::unique_lock lock(overrides_mu_);
+    for (const auto& o : entries) {
+      std::string key = OverrideKey(o.is_domain, o.subject);
+      if (remove) {
+        overrides_.erase(key);
+      } else {
+        overrides_[key] = o;
+      }
+    }
+  }
+  return Refresh(subjects, now);
+}
+
+namespace {
+absl::Status ValidateOverride(Override& o) {
+  if (o.is_domain) {
+    auto d = NormalizeDomain(o.subject);
+    if (!d) return absl::InvalidArgumentError("subject: not a valid domain name: " + o.subject);
+    o.subject = *d;
+  } else if (o.subject.find('/') != std::string::npos) {
+    auto cidr = ParseV4Cidr(o.subject);
+    if (!cidr) {
+      return absl::InvalidArgumentError(
+          "subject: ranges must be IPv4 CIDRs from /16 to /32: " + o.subject);
+    }
+    o.subject = IpAddress::FromV4(cidr->first).ToString() + "/" + std::to_string(cidr->second);
+  } else {
+    auto ip = IpAddress::Parse(o.subject);
+    if (!ip) return absl::InvalidArgumentError("subject: not an IP address: " + o.subject);
+    o.subject = ip->ToString();
+  }
+  if (o.category < 0 || o.category > 31) {
+    return absl::InvalidArgumentError("category: must be a code from 1 to 31");
+  }
+  return absl::OkStatus();
+}
+}  // namespace
+
+absl::Status Engine::PutOverride(const Override& entry) { return PutOverrides({entry}); }
+
+absl::Status Engine::PutOverrides(const std::vector<Override>& entries) {
+  std::vector<Override> valid = entries;
+  size_t addresses = 0;
+  for (auto& o : valid) {
+    if (auto s = ValidateOverride(o); !s.ok()) return s;
+    if (auto cidr = ParseV4Cidr(o.subject)) addresses += size_t{1} << (32 - cidr->second);
+  }
+  if (addresses > 16 * kMaxCidrAddresses) {
+    return absl::InvalidArgumentError("ranges in one request cover too many addresses");
+  }
+  std::lock_guard lock(writer_mu_);
+  return ApplyOverrides(valid, false);
+}
+
+std::vector<Override> Engine::ListOverrides() {
+  std::shared_lock lock(overrides_mu_);
+  std::vector<Override> out;
+  out.reserve(overrides_.size());
+  for (const auto& [k, o] : overrides_) out.push_back(o);
+  return out;
+}
+
+absl::Status Engine::DeleteOverride(bool is_domain, const std::string& subject) {
+  Override o;
+  o.is_domain = is_domain;
+  o.subject = subject;
+  if (auto s = ValidateOverride(o); !s.ok()) return s;
+  std::lock_guard lock(writer_mu_);
+  {
+    std::shared_lock read(overrides_mu_);
+    if (!overrides_.contains(OverrideKey(is_domain, o.subject))) {
+      return absl::NotFoundError("no override for " + o.subject);
+    }
+  }
+  return ApplyOverrides({o}, true);
+}
+
+absl::StatusOr<DelistOutcome> Engine::Delist(bool is_domain, const std::string& subject,
+                                             const std::string& requester, int64_t now) {
+  Subject s;
+  s.is_domain = is_domain;
+  if (is_domain) {
+    auto d = NormalizeDomain(subject);
+    if (!d) return absl::InvalidArgumentError("subject: not a valid domain name");
+    s.domain = *d;
+  } else {
+    auto ip = IpAddress::Parse(subject);
+    if (!ip) return absl::InvalidArgumentError("subject: not an IP address");
+    s.ip = *ip;
+  }
+  std::lock_guard lock(writer_mu_);
+  DelistOutcome out;
+  auto rec = store_->GetRecord(s.Key());
+  if (!rec.ok()) return rec.status();
+  Evaluation e;
+  if (*rec) e = model_.Evaluate(**rec, now);
+  auto o = FindOverride(s, now);
+  if (o && o->action != Override::Action::kAllow) {
+    out.status = "override";
+    out.message = "listed by the operator (" + o->reason +
+                  "): self-service delisting does not apply; contact the operator";
+  } else if (e.listed == 0) {
+    out.status = "not_listed";
+    out.message = s.Text() + " is not listed";
+  } else {
+    int64_t wait = model_.DelistWait(**rec, now);
+    if (now - (*rec)->last_bad < wait) {
+      out.status = "too_soon";
+      out.retry_after = (*rec)->last_bad + wait;
+      out.message = absl::StrCat("the latest evidence is recent; self-service delisting is "
+                                 "possible from ",
+                                 out.retry_after, " (unix time)");
+    } else {
+      out.status = "delisted";
+      out.delisted = true;
+      out.message = s.Text() + " is delisted; new evidence will list it again";
+    }
+  }
+  auto batch = store_->NewBatch();
+  if (out.delisted) batch.Merge(s.Key(), EncodeDelist(now));
+  std::vector<std::string> evidence;
+  for (const auto& l : e.listings) evidence.push_back(l.reason);
+  batch.Put(Store::kAudit, s.Key() + "\t" + Store::EventKey(now, requester),
+            absl::StrCat("requester=", requester, "\toutcome=", out.status, "\tevidence=",
+                         absl::StrJoin(evidence, "; ")));
+  if (auto st = store_->Commit(batch, true); !st.ok()) return st;
+  if (out.delisted) {
+    if (auto st = Refresh({s}, now); !st.ok()) return st;
+  }
+  spdlog::info("delist request for {} by {}: {}", s.Text(), requester, out.status);
+  return out;
+}
+
+void Engine::Sweep(int64_t now) {
+  std::lock_guard lock(writer_mu_);
+  std::vector<Subject> subjects;
+  auto snapshot = index_.Current();
+  // Every subject with evidence: listings end and good standing begins with time alone.
+  snapshot->ForEachDomain([&](std::string_view d, const Listing& l) {
+    if (l.has_score || l.listed()) subjects.push_back(Subject{true, {}, std::string(d)});
+  });
+  snapshot->ForEachIp([&](const IpAddress& ip, const Listing& l) {
+    if (l.has_score || l.listed()) subjects.push_back(Subject{false, ip, {}});
+  });
+  if (auto s = Refresh(subjects, now); !s.ok()) spdlog::error("sweep: {}", s.ToString());
+  if (auto s = store_->ExpireBefore(now - options_.event_log_retention_days * kDay); !s.ok()) {
+    spdlog::error("sweep: {}", s.ToString());
+  }
+}
+
+std::vector<std::pair<std::string, double>> Engine::StoreFigures() {
+  auto figures = store_->Figures();
+  figures.emplace_back("listing_index_subjects", static_cast<double>(index_.Current()->Size()));
+  return figures;
+}
+
+}  // namespace repd::reputation

@@ -1,0 +1,68 @@
+// engine.h -- the implementation of reputation::Reputation (see reputation.h).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+
+#include "absl/container/flat_hash_map.h"
+#include "reputation/model.h"
+#include "reputation/reputation.h"
+#include "reputation/store.h"
+
+namespace repd::reputation {
+
+class Engine final : public Reputation {
+ public:
+  Engine(const ReputationOptions& options, std::unique_ptr<Store> store);
+  absl::Status Rebuild(int64_t now);
+
+  const ListingIndex& index() const override { return index_; }
+  absl::StatusOr<IngestOutcome> Ingest(const std::vector<Event>& events) override;
+  SubjectReport ReportIp(const IpAddress& ip, int64_t now) override;
+  SubjectReport ReportDomain(const std::string& domain, int64_t now) override;
+  CheckResult Check(const CheckRequest& request, int64_t now) override;
+  absl::Status PutOverride(const Override& entry) override;
+  absl::Status PutOverrides(const std::vector<Override>& entries) override;
+  std::vector<Override> ListOverrides() override;
+  absl::Status DeleteOverride(bool is_domain, const std::string& subject) override;
+  absl::StatusOr<DelistOutcome> Delist(bool is_domain, const std::string& subject,
+                                       const std::string& requester, int64_t now) override;
+  void Sweep(int64_t now) override;
+  std::vector<std::pair<std::string, double>> StoreFigures() override;
+
+ private:
+  struct Subject {
+    bool is_domain = false;
+    IpAddress ip;
+    std::string domain;
+    std::string Key() const;
+    std::string Text() const { return is_domain ? domain : ip.ToString(); }
+  };
+
+  // The override that applies to a subject (exact, or a CIDR holding the IP); expired ones
+  // do not apply.
+  std::optional<Override> FindOverride(const Subject& s, int64_t now) const;
+  bool IsShared(const Record& record) const;
+  Listing MakeListing(const Evaluation* e, const std::optional<Override>& o, bool shared) const;
+  // Re-evaluates subjects after a write: index updates plus hysteresis state in the store.
+  absl::Status Refresh(const std::vector<Subject>& subjects, int64_t now);
+  SubjectReport Report(const Subject& s, int64_t now);
+  int ListedInPrefix(const IpAddress& ip) const;
+  void CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes);
+  absl::Status ApplyOverrides(const std::vector<Override>& entries, bool remove);
+
+  ReputationOptions options_;
+  std::unique_ptr<Store> store_;
+  Model model_;
+  ListingIndex index_;
+  absl::flat_hash_map<std::string, double> trust_;
+
+  std::mutex writer_mu_;  // one writer at a time: ingest, overrides, delisting, sweep
+  mutable std::shared_mutex overrides_mu_;
+  absl::flat_hash_map<std::string, Override> overrides_;  // by OverrideKey
+  mutable std::mutex prefix_mu_;
+  absl::flat_hash_map<std::string, int> listed_per_prefix_;
+};
+
+}  // namespace repd::reputation

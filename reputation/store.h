@@ -1,0 +1,75 @@
+// store.h -- the only way to RocksDB: column families, the evidence merge operator, schema
+// version, retention.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "reputation/evidence.h"
+#include "rocksdb/write_batch.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace repd::reputation {
+
+inline constexpr int kSchemaVersion = 1;
+
+class Store {
+ public:
+  enum Family { kSubjects, kEvents, kSeen, kOverrides, kAudit, kMeta, kFamilyCount };
+
+  // Creates the data dir when needed. Errors name the directory and the cause (in use by
+  // another process, not writable, written by a newer repd).
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, bool read_only);
+  ~Store();
+
+  // Writes accumulate in a batch; Commit makes it durable (`sync`: WAL fsync'd first).
+  class Batch {
+   public:
+    void Put(Family f, std::string_view key, std::string_view value);
+    void Delete(Family f, std::string_view key);
+    void Merge(std::string_view subject_key, std::string_view operand);
+    size_t Count() const { return static_cast<size_t>(batch_.Count()); }
+
+   private:
+    friend class Store;
+    explicit Batch(Store* store) : store_(store) {}
+    Store* store_;
+    rocksdb::WriteBatch batch_;
+  };
+  Batch NewBatch() { return Batch(this); }
+  absl::Status Commit(Batch& batch, bool sync);
+
+  // For each key, whether it exists in `family` (one MultiGet).
+  std::vector<bool> Exists(Family family, const std::vector<std::string>& keys);
+  absl::StatusOr<std::optional<std::string>> Get(Family family, std::string_view key);
+  // The record with every merge operand applied; nullopt when there is none.
+  absl::StatusOr<std::optional<Record>> GetRecord(std::string_view subject_key);
+  void ForEach(Family family, std::string_view prefix,
+               const std::function<void(std::string_view key, std::string_view value)>& fn);
+
+  // Drops raw events and seen ids older than `cutoff` (unix seconds).
+  absl::Status ExpireBefore(int64_t cutoff);
+
+  std::vector<std::pair<std::string, double>> Figures();
+
+  // Event log keys sort by time: 8 bytes big-endian seconds, then the event id.
+  static std::string EventKey(int64_t time, std::string_view id);
+
+ private:
+  Store() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> families_;
+  bool read_only_ = false;
+};
+
+}  // namespace repd::reputation
