@@ -279,8 +279,6 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   std::vector<bool> seen = store_->Exists(Store::kSeen, ids);
 
   const HalfLives hl = model_.half_lives();
-  const double relist_window = model_.params().relist_window_days * kDay;
-  (void)relist_window;
   absl::flat_hash_set<std::string_view> batch_ids;
   // Increments grouped per subject: one merge operand per subject per batch.
   absl::flat_hash_map<std::string, std::vector<Increment>> per_subject;
@@ -308,7 +306,7 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
     inc.cap = trust < 1.0 ? model_.params().untrusted_cap_per_day : 0;
     auto push = [&](const Subject& s, std::string key, const Increment& increment) {
       auto [it, fresh] = per_subject.try_emplace(std::move(key));
-      if (fresh && (s.is_domain || !s.domain.empty() || true)) touched.push_back(s);
+      if (fresh) touched.push_back(s);
       it->second.push_back(increment);
     };
     if (e.ip) {
@@ -334,9 +332,6 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   if (batch.Count() > 0) {
     if (auto s = store_->Commit(batch, /*sync=*/true); !s.ok()) return s;
   }
-  // Domains first: IPs' "shared" depends on their domains' standing.
-  std::stable_partition(touched.begin(), touched.end(),
-                        [](const Subject& s) { return s.is_domain; });
   if (auto s = Refresh(touched, now); !s.ok()) {
     // The events are durable; the index catches up at the next sweep or restart.
     spdlog::error("index refresh after ingest failed: {}", s.ToString());
@@ -345,32 +340,30 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
 }
 
 absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) {
-  std::vector<ListingChange> changes;
-  changes.reserve(subjects.size());
   auto batch = store_->NewBatch();
-  for (const Subject& s : subjects) {
-    auto rec = store_->GetRecord(s.Key());
-    if (!rec.ok()) return rec.status();
-    auto o = FindOverride(s, now);
-    if (!*rec) {
-      changes.push_back({s.is_domain, s.ip, s.domain, std::nullopt,
-                         o ? std::optional(MakeListing(nullptr, o, false)) : std::nullopt});
-      continue;
+  // Domains are published before IPs: whether an IP is shared depends on its domains' standing.
+  for (bool domains : {true, false}) {
+    std::vector<ListingChange> changes;
+    for (const Subject& s : subjects) {
+      if (s.is_domain != domains) continue;
+      auto rec = store_->GetRecord(s.Key());
+      if (!rec.ok()) return rec.status();
+      auto o = FindOverride(s, now);
+      if (!*rec) {
+        changes.push_back({s.is_domain, s.ip, s.domain, std::nullopt,
+                           o ? std::optional(MakeListing(nullptr, o, false)) : std::nullopt});
+        continue;
+      }
+      Evaluation e = model_.Evaluate(**rec, now);
+      if (e.listed != (*rec)->listed) {
+        batch.Merge(s.Key(), EncodeSetListed(e.listed, now,
+                                             model_.params().relist_window_days * kDay));
+      }
+      bool shared = !s.is_domain && IsShared(**rec);
+      changes.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(&e, o, shared)});
     }
-    Evaluation e = model_.Evaluate(**rec, now);
-    if (e.listed != (*rec)->listed) {
-      batch.Merge(s.Key(), EncodeSetListed(e.listed, now,
-                                           model_.params().relist_window_days * kDay));
-    }
-    bool shared = !s.is_domain && IsShared(**rec);
-    changes.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(&e, o, shared)});
-    // Apply domains before IPs so that IsShared sees fresh standing within one batch.
-    if (s.is_domain && changes.size() % 256 == 0) {
-      index_.Apply(std::move(changes));
-      changes.clear();
-    }
+    index_.Apply(std::move(changes));
   }
-  index_.Apply(std::move(changes));
   uint32_t serial = index_.Current()->Serial();
   batch.Put(Store::kMeta, "serial", std::string(reinterpret_cast<const char*>(&serial), 4));
   return store_->Commit(batch, /*sync=*/false);

@@ -42,4 +42,36 @@ struct ModelParams {
   double relist_window_days = 30;
 };
 
+// Calls fn(name, field) for every parameter: config parsing and documentation use it.
+template <typename Params, typename Fn>
+void ForEachModelParam(Params& p, Fn&& fn) {
+  fn("volume_half_life_days", p.volume_half_life_days);
+  fn("evidence_half_life_days", p.evidence_half_life_days);
+  fn("untrusted_cap_per_day", p.untrusted_cap_per_day);
+  fn("rate_threshold", p.rate_threshold);
+  fn("prior_alpha", p.prior_alpha);
+  fn("prior_beta", p.prior_beta);
+  fn("confidence_volume", p.confidence_volume);
+  fn("spam_max_score", p.spam_max_score);
+  fn("spam_min_reporters", p.spam_min_reporters);
+  fn("trap_min_hits", p.trap_min_hits);
+  fn("trap_min_reporters", p.trap_min_reporters);
+  fn("bot_min_reports", p.bot_min_reports);
+  fn("forgery_min", p.forgery_min);
+  fn("evidence_floor", p.evidence_floor);
+  fn("hysteresis", p.hysteresis);
+  fn("good_min_score", p.good_min_score);
+  fn("good_min_confidence", p.good_min_confidence);
+  fn("new_subject_days", p.new_subject_days);
+  fn("allow_min_history_days", p.allow_min_history_days);
+  fn("shared_ip_min_domains", p.shared_ip_min_domains);
+  fn("allow_trust1_volume", p.allow_trust1_volume);
+  fn("allow_trust2_volume", p.allow_trust2_volume);
+  fn("allow_trust3_volume", p.allow_trust3_volume);
+  fn("reject_below_score", p.reject_below_score);
+  fn("tempfail_below_score", p.tempfail_below_score);
+  fn("delist_min_quiet_hours", p.delist_min_quiet_hours);
+  fn("relist_window_days", p.relist_window_days);
+}
+
 }  // namespace repd::reputation

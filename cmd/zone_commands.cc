@@ -1,0 +1,1 @@
+#include "cmd/zone_commands.h"

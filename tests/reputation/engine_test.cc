@@ -1,0 +1,258 @@
+// The engine over a real RocksDB store: durability, idempotency, the index, the
+// connect-time decision, neighbours, shared IPs, overrides and delisting.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "reputation/keys.h"
+#include "reputation/reputation.h"
+#include "reputation/store.h"
+#include "tests/support/repd_process.h"
+
+namespace repd::reputation {
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+int64_t Now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.data_dir = testing::MakeTempDir("repd-engine") + "/var";
+    options_.reporters = {{"fbl", 1.0}, {"fbl2", 1.0}, {"trapnet", 1.0}};
+    Open();
+  }
+  void Open() {
+    rep_.reset();
+    auto r = Reputation::Open(options_);
+    ASSERT_TRUE(r.ok()) << r.status();
+    rep_ = std::move(*r);
+  }
+  Event Ev(std::string id, EventType type, std::string ip, std::string domain, std::string reporter,
+           double count = 1, int64_t age_days = 0) {
+    Event e;
+    e.id = std::move(id);
+    e.type = type;
+    e.time = Now() - age_days * kDay;
+    if (!ip.empty()) e.ip = IpAddress::Parse(ip);
+    e.domain = std::move(domain);
+    e.reporter = std::move(reporter);
+    e.count = count;
+    return e;
+  }
+  IngestOutcome Ingest(const std::vector<Event>& events) {
+    auto out = rep_->Ingest(events);
+    EXPECT_TRUE(out.ok()) << out.status();
+    return out.ok() ? *out : IngestOutcome{};
+  }
+  std::optional<Listing> Ip(const std::string& ip) {
+    return rep_->index().Current()->FindIp(*IpAddress::Parse(ip));
+  }
+
+  ReputationOptions options_;
+  std::unique_ptr<Reputation> rep_;
+};
+
+TEST_F(EngineTest, DuplicateIdsAreCountedOnceEvenAfterRestart) {
+  auto out = Ingest({Ev("a", EventType::kSpamtrap, "192.0.2.1", "", "trapnet"),
+                     Ev("a", EventType::kSpamtrap, "192.0.2.1", "", "trapnet"),
+                     Ev("b", EventType::kSpamtrap, "192.0.2.1", "", "trapnet")});
+  EXPECT_EQ(out.accepted, 2u);
+  EXPECT_EQ(out.duplicate, 1u);
+  Open();
+  out = Ingest({Ev("a", EventType::kSpamtrap, "192.0.2.1", "", "trapnet")});
+  EXPECT_EQ(out.accepted, 0u);
+  EXPECT_EQ(out.duplicate, 1u);
+  EXPECT_NEAR(rep_->ReportIp(*IpAddress::Parse("192.0.2.1"), Now()).traps, 2, 1e-3);
+}
+
+TEST_F(EngineTest, ListingAppearsInTheIndexAtOnceAndSurvivesRestart) {
+  EXPECT_FALSE(Ip("192.0.2.7"));
+  Ingest({Ev("t1", EventType::kSpamtrap, "192.0.2.7", "", "trapnet", 3)});
+  auto l = Ip("192.0.2.7");
+  ASSERT_TRUE(l);
+  EXPECT_NE(l->categories & (1u << kCategoryTrap), 0u);
+  EXPECT_NE(l->txt->find("trap"), std::string::npos);
+  uint32_t serial = rep_->index().Current()->Serial();
+  Open();
+  l = Ip("192.0.2.7");
+  ASSERT_TRUE(l);
+  EXPECT_NE(l->categories & (1u << kCategoryTrap), 0u);
+  EXPECT_GT(static_cast<int32_t>(rep_->index().Current()->Serial() - serial), 0)
+      << "the zone serial grows across restarts";
+}
+
+TEST_F(EngineTest, EventsOlderThanRetentionAreRejected) {
+  auto out = Ingest({Ev("old", EventType::kBot, "192.0.2.9", "", "fbl", 1, 200)});
+  EXPECT_EQ(out.accepted, 0u);
+  ASSERT_EQ(out.rejected.size(), 1u);
+  EXPECT_NE(out.rejected[0].second.find("retention"), std::string::npos);
+}
+
+TEST_F(EngineTest, CheckFollowsTheConnectTimeRules) {
+  // A bot: rule 2.
+  Ingest({Ev("bot", EventType::kBot, "198.51.100.10", "", "fbl")});
+  auto r = rep_->Check({IpAddress::Parse("198.51.100.10"), "", "", {}}, Now());
+  EXPECT_EQ(r.action, "reject");
+  ASSERT_FALSE(r.reasons.empty());
+  EXPECT_NE(r.reasons.back().find("bot"), std::string::npos);
+  // Its neighbour without history: rule 5, tempfail and never reject.
+  r = rep_->Check({IpAddress::Parse("198.51.100.11"), "", "", {}}, Now());
+  EXPECT_EQ(r.action, "tempfail");
+  // Its neighbour's prefix is never listed in the zone either.
+  EXPECT_FALSE(Ip("198.51.100.11"));
+  // A stranger elsewhere: neutral.
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("203.0.113.50"), "", "", {}}, Now()).action, "neutral");
+  // An IP with good history of its own next to the bot: judged on its own history.
+  Ingest({Ev("good", EventType::kDelivered, "198.51.100.12", "", "fbl", 5000, 5)});
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("198.51.100.12"), "", "", {}}, Now()).action, "accept");
+}
+
+TEST_F(EngineTest, SharedProviderIpIsJudgedByTheVerifiedDomain) {
+  std::vector<Event> events;
+  // Five customer domains in good standing sending through one provider IP.
+  for (int i = 0; i < 5; ++i) {
+    std::string d = "customer" + std::to_string(i) + ".example";
+    events.push_back(Ev("v" + std::to_string(i), EventType::kDelivered, "192.0.2.200", d, "fbl",
+                        2000, 5));
+  }
+  Ingest(events);
+  // One spamming customer on the same IP draws complaints from two reporters.
+  Ingest({Ev("sv1", EventType::kDelivered, "192.0.2.200", "spammy.example", "fbl", 500, 1),
+          Ev("sv2", EventType::kDelivered, "192.0.2.200", "spammy.example", "fbl2", 500, 1),
+          Ev("sc1", EventType::kComplaint, "192.0.2.200", "spammy.example", "fbl", 200, 1),
+          Ev("sc2", EventType::kComplaint, "192.0.2.200", "spammy.example", "fbl2", 200, 1),
+          Ev("sc3", EventType::kSpamtrap, "192.0.2.200", "", "trapnet", 5, 1)});
+  auto ip = rep_->ReportIp(*IpAddress::Parse("192.0.2.200"), Now());
+  EXPECT_TRUE(ip.shared);
+  auto listing = Ip("192.0.2.200");
+  ASSERT_TRUE(listing);
+  EXPECT_TRUE(listing->shared);
+  EXPECT_NE(listing->txt->find("shared"), std::string::npos) << "DNS TXT says it is shared";
+  // Mail from a good customer is accepted, from the spammer rejected, without a domain: tempfail.
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"customer1.example"}}, Now())
+                .action,
+            "accept");
+  EXPECT_EQ(
+      rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"spammy.example"}}, Now()).action,
+      "reject");
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {}}, Now()).action, "tempfail");
+}
+
+TEST_F(EngineTest, FreshDomainCannotCarryMailPastAScore) {
+  Ingest({Ev("n1", EventType::kDelivered, "203.0.113.9", "fresh.example", "fbl", 5000, 0)});
+  auto d = rep_->ReportDomain("fresh.example", Now());
+  EXPECT_FALSE(d.good_standing);
+  EXPECT_EQ(d.aggregate, "fresh.example");
+  auto sub = rep_->ReportDomain("mail.fresh.example", Now());
+  EXPECT_EQ(sub.aggregate, "fresh.example");
+}
+
+TEST_F(EngineTest, SubdomainEvidenceRollsUpToTheOrganisationalDomain) {
+  Ingest({Ev("o1", EventType::kAuthFail, "", "news.brand.co.uk", "fbl", 12)});
+  auto org = rep_->ReportDomain("brand.co.uk", Now());
+  EXPECT_NEAR(org.forgeries, 12, 1e-3);
+  EXPECT_TRUE(rep_->index().Current()->FindDomain("brand.co.uk"));
+}
+
+TEST_F(EngineTest, OverridesBlockAllowExpireAndDelete) {
+  Override block;
+  block.subject = "192.0.2.77";
+  block.action = Override::Action::kBlock;
+  block.reason = "operator decision";
+  ASSERT_TRUE(rep_->PutOverride(block).ok());
+  auto l = Ip("192.0.2.77");
+  ASSERT_TRUE(l);
+  EXPECT_NE(l->categories & (1u << kCategoryManual), 0u);
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.77"), "", "", {}}, Now()).action, "reject");
+  Open();  // overrides are durable
+  EXPECT_TRUE(Ip("192.0.2.77"));
+  ASSERT_TRUE(rep_->DeleteOverride(false, "192.0.2.77").ok());
+  EXPECT_FALSE(Ip("192.0.2.77"));
+  EXPECT_EQ(rep_->DeleteOverride(false, "192.0.2.77").code(), absl::StatusCode::kNotFound);
+
+  Override range;
+  range.subject = "10.1.2.0/24";
+  range.action = Override::Action::kPolicy;
+  range.reason = "dynamic pool";
+  ASSERT_TRUE(rep_->PutOverride(range).ok());
+  l = Ip("10.1.2.33");
+  ASSERT_TRUE(l);
+  EXPECT_NE(l->categories & (1u << kCategoryPolicy), 0u);
+  Override too_wide = range;
+  too_wide.subject = "10.0.0.0/8";
+  EXPECT_FALSE(rep_->PutOverride(too_wide).ok());
+
+  Override allow;
+  allow.subject = "198.51.100.10";
+  allow.action = Override::Action::kAllow;
+  allow.reason = "known partner";
+  Ingest({Ev("bot2", EventType::kBot, "198.51.100.10", "", "fbl")});
+  ASSERT_TRUE(rep_->PutOverride(allow).ok());
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("198.51.100.10"), "", "", {}}, Now()).action, "accept");
+  EXPECT_FALSE(Ip("198.51.100.10")->listed());
+
+  Override expired = block;
+  expired.subject = "192.0.2.78";
+  expired.expires = Now() - 1;
+  ASSERT_TRUE(rep_->PutOverride(expired).ok());
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.78"), "", "", {}}, Now()).action, "neutral");
+}
+
+TEST_F(EngineTest, SelfServiceDelistingWaitsForQuietAndIsAudited) {
+  Ingest({Ev("b1", EventType::kBot, "192.0.2.50", "", "fbl")});
+  auto out = rep_->Delist(false, "192.0.2.50", "owner@example", Now());
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->status, "too_soon");
+  EXPECT_GT(out->retry_after, Now());
+  // Evidence two days old: delisting is free and instant.
+  Ingest({Ev("b2", EventType::kBot, "192.0.2.51", "", "fbl", 2, 2)});
+  ASSERT_TRUE(Ip("192.0.2.51")->listed());
+  out = rep_->Delist(false, "192.0.2.51", "owner@example", Now());
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->status, "delisted");
+  EXPECT_FALSE(Ip("192.0.2.51")->listed());
+  EXPECT_EQ(rep_->Delist(false, "192.0.2.51", "owner", Now())->status, "not_listed");
+  // New evidence relists.
+  Ingest({Ev("b3", EventType::kBot, "192.0.2.51", "", "fbl")});
+  EXPECT_TRUE(Ip("192.0.2.51")->listed());
+  EXPECT_EQ(rep_->ReportIp(*IpAddress::Parse("192.0.2.51"), Now()).relistings, 1);
+  // Every request is kept.
+  Open();
+  EXPECT_FALSE(rep_->Delist(false, "not-an-ip", "x", Now()).ok());
+}
+
+TEST_F(EngineTest, SweepEndsListingsWhenEvidenceDecays) {
+  Ingest({Ev("s1", EventType::kBot, "192.0.2.60", "", "fbl", 1)});
+  ASSERT_TRUE(Ip("192.0.2.60")->listed());
+  rep_->Sweep(Now() + 15 * kDay);  // 1 report decays below half its bar after 14 days
+  EXPECT_FALSE(Ip("192.0.2.60")->listed());
+}
+
+TEST(StoreTest, NewerSchemaIsRefusedWithAClearError) {
+  std::string dir = testing::MakeTempDir("repd-schema") + "/var";
+  {
+    auto store = Store::Open(dir, false);
+    ASSERT_TRUE(store.ok());
+    auto batch = (*store)->NewBatch();
+    batch.Put(Store::kMeta, "schema_version", "99");
+    ASSERT_TRUE((*store)->Commit(batch, true).ok());
+  }
+  auto store = Store::Open(dir, false);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("newer repd"), std::string::npos);
+}
+
+TEST(StoreTest, UnwritableDirIsAClearError) {
+  auto store = Store::Open("/proc/repd-cannot-be-here/var", false);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.status().message().find("/proc/repd-cannot-be-here"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace repd::reputation
