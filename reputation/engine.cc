@@ -39,10 +39,7 @@ absl::StatusOr<std::unique_ptr<Reputation>> Reputation::Open(const ReputationOpt
   auto store = Store::Open(options.data_dir, options.read_only);
   if (!store.ok()) return store.status();
   auto engine = std::make_unique<Engine>(options, std::move(*store));
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  if (auto s = engine->Rebuild(now); !s.ok()) return s;
+  if (auto s = engine->Rebuild(engine->Now()); !s.ok()) return s;
   return engine;
 }
 
@@ -51,6 +48,11 @@ std::string Engine::Subject::Key() const { return is_domain ? DomainKey(domain) 
 Engine::Engine(const ReputationOptions& options, std::unique_ptr<Store> store)
     : options_(options),
       store_(std::move(store)),
+      clock_(options.clock ? options.clock : [] {
+        return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+      }),
       model_(options.model, [this](std::string_view reporter) {
         auto it = trust_.find(AsAbsl(reporter));
         return it == trust_.end() ? options_.default_reporter_trust : it->second;
@@ -269,9 +271,7 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   IngestOutcome outcome;
   if (events.empty()) return outcome;
   std::lock_guard lock(writer_mu_);
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = Now();
   const int64_t oldest = now - options_.event_log_retention_days * kDay;
   std::vector<std::string> ids;
   ids.reserve(events.size());
@@ -513,6 +513,13 @@ CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
     }
   }
   if (!ip) return decide("neutral", "no IP and no verified domain in good standing");
+  // A provider's IP says little about the sender: once the verified domains are known (after
+  // DATA), mail from it is judged by them, and none is in good standing yet.
+  if (ip->shared && !domains.empty()) {
+    return decide("tempfail", absl::StrCat("shared provider IP ", ip->subject,
+                                           ": mail from it is judged by its DKIM-verified "
+                                           "domain, and none is in good standing yet"));
+  }
   // 5. An IP never seen before: its prefix is only a weak prior.
   if (!ip->known) {
     if (ip->aggregate_listed_ips > 0) {
@@ -541,9 +548,7 @@ CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
 }
 
 absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool remove) {
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = Now();
   auto batch = store_->NewBatch();
   std::vector<Subject> subjects;
   for (const auto& o : entries) {

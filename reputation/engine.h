@@ -16,6 +16,7 @@ class Engine final : public Reputation {
  public:
   Engine(const ReputationOptions& options, std::unique_ptr<Store> store);
   absl::Status Rebuild(int64_t now);
+  int64_t Now() const { return clock_(); }
 
   const ListingIndex& index() const override { return index_; }
   absl::StatusOr<IngestOutcome> Ingest(const std::vector<Event>& events) override;
@@ -54,6 +55,7 @@ class Engine final : public Reputation {
 
   ReputationOptions options_;
   std::unique_ptr<Store> store_;
+  std::function<int64_t()> clock_;
   Model model_;
   ListingIndex index_;
   absl::flat_hash_map<std::string, double> trust_;

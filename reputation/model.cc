@@ -46,7 +46,15 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now) const {
   const HalfLives hl = half_lives();
   const ModelParams& p = params_;
   Evaluation e;
+  // Volume-independent evidence from fully trusted reporters only: what lists a subject
+  // that would otherwise be in good standing.
+  double trusted_traps = 0, trusted_bots = 0, trusted_forgeries = 0;
   for (const auto& [name, ev] : rec.reporters) {
+    if (trust_(name) >= 1.0) {
+      trusted_traps += SumOf(ev, EventType::kSpamtrap, now, hl);
+      trusted_bots += SumOf(ev, EventType::kBot, now, hl);
+      trusted_forgeries += SumOf(ev, EventType::kAuthFail, now, hl);
+    }
     double v = SumOf(ev, EventType::kDelivered, now, hl) + SumOf(ev, EventType::kHam, now, hl) +
                SumOf(ev, EventType::kAuthPass, now, hl);
     double c = SumOf(ev, EventType::kComplaint, now, hl);
@@ -70,6 +78,19 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now) const {
   }
   e.score = Score(e.credible, e.volume);
   e.confidence = Confidence(e.volume);
+  const double age_days = rec.first_seen > 0 ? static_cast<double>(now - rec.first_seen) / kDay : 0;
+  const bool vouched = e.score >= p.good_min_score && e.confidence >= p.good_min_confidence &&
+                       age_days >= p.new_subject_days;
+  // A sender whose mail trusted reporters vouch for cannot be listed by the unverifiable
+  // claims of reporters below full trust, however many collude (they are shown, not counted).
+  const double traps = vouched ? trusted_traps : e.traps;
+  const double bots = vouched ? trusted_bots : e.bots;
+  const double forgeries = vouched ? trusted_forgeries : e.forgeries;
+  if (vouched && (traps < e.traps || bots < e.bots || forgeries < e.forgeries)) {
+    e.reasons.push_back(
+        "trap, bot or forgery reports from reporters below full trust against a sender in good "
+        "standing: shown, not counted");
+  }
 
   auto was = [&](int code) { return (rec.listed & (1u << code)) != 0; };
   // A listing starts at its bar and ends below hysteresis x bar, so it does not flap.
@@ -90,18 +111,18 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now) const {
                          "(score %d)",
                          e.credible, e.credible_reporters, e.volume, e.score));
   }
-  if (reaches(kCategoryTrap, e.traps, p.trap_min_hits) &&
+  if (reaches(kCategoryTrap, traps, p.trap_min_hits) &&
       (e.trap_reporters >= p.trap_min_reporters || e.trap_from_trusted ||
        (was(kCategoryTrap) && e.trap_reporters >= 1))) {
     list(kCategoryTrap, absl::StrFormat("spamtrap hits: %.1f (trust-weighted) from %d reporters",
                                         e.traps, e.trap_reporters));
   }
-  if (reaches(kCategoryBot, e.bots, p.bot_min_reports)) {
+  if (reaches(kCategoryBot, bots, p.bot_min_reports)) {
     list(kCategoryBot,
          absl::StrFormat("reported as a bot / compromised host (%.1f trust-weighted reports)",
                          e.bots));
   }
-  if (rec.verified_volume_ever == 0 && reaches(kCategoryForgery, e.forgeries, p.forgery_min)) {
+  if (rec.verified_volume_ever == 0 && reaches(kCategoryForgery, forgeries, p.forgery_min)) {
     list(kCategoryForgery,
          absl::StrFormat("forgery: %.1f authentication failures for names it claimed, and no "
                          "verified mail ever",
@@ -118,9 +139,7 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now) const {
                                         rec.delisted_at));
   }
 
-  const double age_days = rec.first_seen > 0 ? static_cast<double>(now - rec.first_seen) / kDay : 0;
-  e.good_standing = e.listed == 0 && e.score >= p.good_min_score &&
-                    e.confidence >= p.good_min_confidence && age_days >= p.new_subject_days;
+  e.good_standing = e.listed == 0 && vouched;
   if (e.good_standing && age_days >= p.allow_min_history_days) {
     e.allow_trust = e.volume >= p.allow_trust3_volume   ? 3
                     : e.volume >= p.allow_trust2_volume ? 2

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,8 @@ struct ReputationOptions {
   // Text of TXT answers; "$" is replaced by the queried subject.
   std::string txt_template = "Listed by repd: {reason}. See http://repd.test/lookup/$";
   bool read_only = false;  // `repd query` / `repd export` on a stopped service's data dir
+  // Unix seconds now; the system clock when empty (simulations and tests set their own).
+  std::function<int64_t()> clock;
 };
 
 // Outcome of a feedback batch, line by line.

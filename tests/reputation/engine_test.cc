@@ -142,6 +142,10 @@ TEST_F(EngineTest, SharedProviderIpIsJudgedByTheVerifiedDomain) {
       rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"spammy.example"}}, Now()).action,
       "reject");
   EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {}}, Now()).action, "tempfail");
+  // A domain nobody knows yet, from the provider: judged by the domain, so it waits.
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"brand-new.example"}}, Now())
+                .action,
+            "tempfail");
 }
 
 TEST_F(EngineTest, FreshDomainCannotCarryMailPastAScore) {

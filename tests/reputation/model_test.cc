@@ -221,3 +221,29 @@ TEST(EvidenceCodecTest, RecordRoundTripsAndRejectsGarbage) {
 
 }  // namespace
 }  // namespace repd::reputation
+
+namespace repd::reputation {
+namespace {
+
+TEST_F(ModelTest, CollusionBelowFullTrustCannotListAVouchedSender) {
+  Record rec;
+  Add(&rec, "trusted", EventType::kDelivered, 5000, kT0 - 10 * kDay);
+  Add(&rec, "trusted", EventType::kDelivered, 5000, kT0);
+  for (const char* liar : {"liar1", "liar2", "liar3"}) {
+    Add(&rec, liar, EventType::kSpamtrap, 10, kT0);
+    Add(&rec, liar, EventType::kBot, 10, kT0);
+  }
+  Evaluation e = model_.Evaluate(rec, kT0);
+  EXPECT_EQ(e.listed, 0u);
+  EXPECT_TRUE(e.good_standing);
+  // The same claims against a sender nobody trusted vouches for do list.
+  Record unknown;
+  for (const char* liar : {"liar1", "liar2", "liar3"}) Add(&unknown, liar, EventType::kSpamtrap, 10, kT0);
+  EXPECT_NE(model_.Evaluate(unknown, kT0).listed & (1u << kCategoryTrap), 0u);
+  // A fully trusted trap network still lists a vouched sender.
+  Add(&rec, "trusted2", EventType::kSpamtrap, 3, kT0);
+  EXPECT_NE(model_.Evaluate(rec, kT0).listed & (1u << kCategoryTrap), 0u);
+}
+
+}  // namespace
+}  // namespace repd::reputation
