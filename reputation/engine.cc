@@ -61,6 +61,51 @@ Engine::Engine(const ReputationOptions& options, std::unique_ptr<Store> store)
   index_.AddChangeListener([this](uint32_t a, uint32_t b, const std::vector<ListingChange>& c) {
     CountPrefixes(a, b, c);
   });
+  if (!options_.read_only) refresher_ = std::thread([this] { RefreshLoop(); });
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void Engine::Enqueue(std::vector<Subject> subjects) {
+  {
+    std::lock_guard lock(queue_mu_);
+    for (auto& s : subjects) {
+      if (queued_.insert(s.Key()).second) queue_.push_back(std::move(s));
+    }
+  }
+  queue_cv_.notify_one();
+}
+
+void Engine::RefreshLoop() {
+  std::unique_lock lock(queue_mu_);
+  while (true) {
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) break;  // stopping, and everything is published
+    std::vector<Subject> work;
+    work.swap(queue_);
+    queued_.clear();
+    refreshing_ = true;
+    lock.unlock();
+    if (auto s = Refresh(work, Now()); !s.ok()) {
+      // The evidence is durable; the next touch, sweep or restart publishes it.
+      spdlog::error("index refresh failed: {}", s.ToString());
+    }
+    lock.lock();
+    refreshing_ = false;
+    idle_cv_.notify_all();
+  }
+}
+
+void Engine::WaitForIndex() {
+  std::unique_lock lock(queue_mu_);
+  idle_cv_.wait(lock, [this] { return (queue_.empty() && !refreshing_) || !refresher_.joinable(); });
 }
 
 void Engine::CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes) {
@@ -185,7 +230,7 @@ absl::Status Engine::Rebuild(int64_t now) {
   absl::flat_hash_set<std::string> seen;
   auto batch = store_->NewBatch();
   auto add = [&](const Subject& s, const Record& rec) {
-    Evaluation e = model_.Evaluate(rec, now);
+    Evaluation e = model_.Evaluate(rec, now, /*explain=*/false);
     if (e.listed != rec.listed && !options_.read_only) {
       batch.Merge(s.Key(), EncodeSetListed(e.listed, now, model_.params().relist_window_days * kDay));
     }
@@ -276,7 +321,7 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   std::vector<std::string> ids;
   ids.reserve(events.size());
   for (const auto& e : events) ids.push_back(e.id);
-  std::vector<bool> seen = store_->Exists(Store::kSeen, ids);
+  std::vector<bool> seen = store_->Exists(Store::kEvents, ids);
 
   const HalfLives hl = model_.half_lives();
   absl::flat_hash_set<std::string_view> batch_ids;
@@ -312,19 +357,17 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
     if (e.ip) {
       Increment ip_inc = inc;
       if (IsVolume(e.type) && !e.domain.empty()) ip_inc.domain = e.domain;
+      // The /24 or /64 needs no record of its own: the one thing MODEL.md asks of it, whether
+      // it holds listed IPs, is counted from the index.
       push(Subject{false, *e.ip, {}}, IpKey(*e.ip), ip_inc);
-      // The prefix is an aggregate, never served: it is not re-evaluated.
-      per_subject[PrefixKey(*e.ip)].push_back(inc);
     }
     if (!e.domain.empty()) {
       push(Subject{true, {}, e.domain}, DomainKey(e.domain), inc);
       std::string org = OrganizationalDomain(e.domain);
       if (org != e.domain) push(Subject{true, {}, org}, DomainKey(org), inc);
     }
-    int64_t t = e.time;
-    batch.Put(Store::kSeen, e.id, Encode64(t));
-    batch.Put(Store::kEvents, Store::EventKey(e.time, e.id),
-              absl::StrCat(AsAbsl(EventTypeName(e.type)), "\t", e.ip ? e.ip->ToString() : "", "\t",
+    batch.Put(Store::kEvents, e.id,
+              absl::StrCat(Encode64(e.time), AsAbsl(EventTypeName(e.type)), "\t", e.ip ? e.ip->ToString() : "", "\t",
                            e.domain, "\t", e.reporter, "\t", e.count, "\t", e.mail_from, "\t",
                            e.helo));
   }
@@ -332,14 +375,12 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   if (batch.Count() > 0) {
     if (auto s = store_->Commit(batch, /*sync=*/true); !s.ok()) return s;
   }
-  if (auto s = Refresh(touched, now); !s.ok()) {
-    // The events are durable; the index catches up at the next sweep or restart.
-    spdlog::error("index refresh after ingest failed: {}", s.ToString());
-  }
+  Enqueue(std::move(touched));
   return outcome;
 }
 
 absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) {
+  std::lock_guard refresh_lock(refresh_mu_);
   auto batch = store_->NewBatch();
   // Domains are published before IPs: whether an IP is shared depends on its domains' standing.
   for (bool domains : {true, false}) {
@@ -354,7 +395,7 @@ absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) 
                            o ? std::optional(MakeListing(nullptr, o, false)) : std::nullopt});
         continue;
       }
-      Evaluation e = model_.Evaluate(**rec, now);
+      Evaluation e = model_.Evaluate(**rec, now, /*explain=*/false);
       if (e.listed != (*rec)->listed) {
         batch.Merge(s.Key(), EncodeSetListed(e.listed, now,
                                              model_.params().relist_window_days * kDay));
@@ -699,7 +740,7 @@ absl::StatusOr<DelistOutcome> Engine::Delist(bool is_domain, const std::string& 
   if (out.delisted) batch.Merge(s.Key(), EncodeDelist(now));
   std::vector<std::string> evidence;
   for (const auto& l : e.listings) evidence.push_back(l.reason);
-  batch.Put(Store::kAudit, s.Key() + "\t" + Store::EventKey(now, requester),
+  batch.Put(Store::kAudit, s.Key() + "\t" + Store::TimeKey(now, requester),
             absl::StrCat("requester=", requester, "\toutcome=", out.status, "\tevidence=",
                          absl::StrJoin(evidence, "; ")));
   if (auto st = store_->Commit(batch, true); !st.ok()) return st;
@@ -722,9 +763,7 @@ void Engine::Sweep(int64_t now) {
     if (l.has_score || l.listed()) subjects.push_back(Subject{false, ip, {}});
   });
   if (auto s = Refresh(subjects, now); !s.ok()) spdlog::error("sweep: {}", s.ToString());
-  if (auto s = store_->ExpireBefore(now - options_.event_log_retention_days * kDay); !s.ok()) {
-    spdlog::error("sweep: {}", s.ToString());
-  }
+  store_->ExpireBefore(now - options_.event_log_retention_days * kDay);
 }
 
 std::vector<std::pair<std::string, double>> Engine::StoreFigures() {

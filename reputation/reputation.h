@@ -129,6 +129,10 @@ class Reputation {
   virtual absl::StatusOr<DelistOutcome> Delist(bool is_domain, const std::string& subject,
                                                const std::string& requester, int64_t now) = 0;
 
+  // Ingest returns once events are durable; the index catches up on its own thread within
+  // milliseconds. This waits until everything ingested so far is visible in index().
+  virtual void WaitForIndex() = 0;
+
   // Brings decayed listings up to date (they end on their own); run periodically.
   virtual void Sweep(int64_t now) = 0;
 

@@ -19,8 +19,8 @@ namespace repd::reputation {
 
 namespace {
 
-constexpr const char* kFamilyNames[Store::kFamilyCount] = {"subjects",  "events", "seen",
-                                                           "overrides", "audit",  "meta"};
+constexpr const char* kFamilyNames[Store::kFamilyCount] = {"subjects", "events", "overrides",
+                                                           "audit", "meta"};
 constexpr std::string_view kSchemaKey = "schema_version";
 
 // Folds increments into a subject's record, so ingestion never reads before it writes.
@@ -45,24 +45,24 @@ class EvidenceMergeOperator final : public rocksdb::MergeOperator {
   const char* Name() const override { return "repd.EvidenceMerge.v1"; }
 };
 
-// Seen ids are kept as long as raw events: the value is the event time.
+// Raw events, and with them their ids, are kept for the retention period.
 class RetentionFilter final : public rocksdb::CompactionFilter {
  public:
   explicit RetentionFilter(const std::atomic<int64_t>* cutoff) : cutoff_(cutoff) {}
   bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
               bool*) const override {
     int64_t time;
-    if (value.size() != sizeof time) return false;
+    if (value.size() < sizeof time) return false;
     std::memcpy(&time, value.data(), sizeof time);
     return time < cutoff_->load(std::memory_order_relaxed);
   }
-  const char* Name() const override { return "repd.SeenRetention"; }
+  const char* Name() const override { return "repd.EventRetention"; }
 
  private:
   const std::atomic<int64_t>* cutoff_;
 };
 
-std::atomic<int64_t> g_seen_cutoff{0};
+std::atomic<int64_t> g_event_cutoff{0};
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -115,8 +115,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool 
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory = table_factory;
     if (f == kSubjects) cf.merge_operator = std::make_shared<EvidenceMergeOperator>();
-    if (f == kSeen) {
-      static RetentionFilter filter(&g_seen_cutoff);
+    if (f == kEvents || f == kSubjects) {
+      // Nearly every event-id lookup is a miss: a memtable Bloom filter answers it.
+      cf.memtable_whole_key_filtering = true;
+      cf.memtable_prefix_bloom_size_ratio = 0.05;
+    }
+    if (f == kEvents) {
+      static RetentionFilter filter(&g_event_cutoff);
       cf.compaction_filter = &filter;
     }
     descriptors.emplace_back(kFamilyNames[f], cf);
@@ -231,19 +236,22 @@ void Store::ForEach(Family family, std::string_view prefix,
   }
 }
 
-std::string Store::EventKey(int64_t time, std::string_view id) {
+std::string Store::TimeKey(int64_t time, std::string_view suffix) {
   std::string key(8, '\0');
   uint64_t t = static_cast<uint64_t>(time);
   for (int i = 7; i >= 0; --i, t >>= 8) key[static_cast<size_t>(i)] = static_cast<char>(t & 0xff);
-  key.append(id);
+  key.append(suffix);
   return key;
 }
 
-absl::Status Store::ExpireBefore(int64_t cutoff) {
-  g_seen_cutoff.store(cutoff, std::memory_order_relaxed);
-  std::string begin = EventKey(0, ""), end = EventKey(cutoff, "");
-  return FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), families_[kEvents], begin, end),
-                   "event log expiry");
+void Store::ExpireBefore(int64_t cutoff) {
+  g_event_cutoff.store(cutoff, std::memory_order_relaxed);
+}
+
+absl::Status Store::CompactEvents() {
+  return FromRocks(db_->CompactRange(rocksdb::CompactRangeOptions(), families_[kEvents], nullptr,
+                                     nullptr),
+                   "event log compaction");
 }
 
 std::vector<std::pair<std::string, double>> Store::Figures() {

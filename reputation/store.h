@@ -25,7 +25,10 @@ inline constexpr int kSchemaVersion = 1;
 
 class Store {
  public:
-  enum Family { kSubjects, kEvents, kSeen, kOverrides, kAudit, kMeta, kFamilyCount };
+  // kEvents: the raw event log keyed by event id, which is also the set of ids seen
+  // (idempotency). Each value starts with the event time (8 bytes, native order): retention
+  // drops events older than the cutoff at compaction.
+  enum Family { kSubjects, kEvents, kOverrides, kAudit, kMeta, kFamilyCount };
 
   // Creates the data dir when needed. Errors name the directory and the cause (in use by
   // another process, not writable, written by a newer repd).
@@ -57,13 +60,15 @@ class Store {
   void ForEach(Family family, std::string_view prefix,
                const std::function<void(std::string_view key, std::string_view value)>& fn);
 
-  // Drops raw events and seen ids older than `cutoff` (unix seconds).
-  absl::Status ExpireBefore(int64_t cutoff);
+  // Raw events (and so their ids) older than `cutoff` (unix seconds) go at the next
+  // compaction; CompactEvents forces one.
+  void ExpireBefore(int64_t cutoff);
+  absl::Status CompactEvents();
 
   std::vector<std::pair<std::string, double>> Figures();
 
-  // Event log keys sort by time: 8 bytes big-endian seconds, then the event id.
-  static std::string EventKey(int64_t time, std::string_view id);
+  // Audit keys sort by time: 8 bytes big-endian seconds, then `suffix`.
+  static std::string TimeKey(int64_t time, std::string_view suffix);
 
  private:
   Store() = default;

@@ -48,6 +48,7 @@ class EngineTest : public ::testing::Test {
   IngestOutcome Ingest(const std::vector<Event>& events) {
     auto out = rep_->Ingest(events);
     EXPECT_TRUE(out.ok()) << out.status();
+    rep_->WaitForIndex();
     return out.ok() ? *out : IngestOutcome{};
   }
   std::optional<Listing> Ip(const std::string& ip) {

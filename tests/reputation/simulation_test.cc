@@ -243,6 +243,7 @@ TEST(SimulationTest, ModelBeatsANaiveBlocklistOnEveryFigure) {
     auto ingested = rep.Ingest(events);
     ASSERT_TRUE(ingested.ok()) << ingested.status();
     ASSERT_EQ(ingested->accepted, events.size());
+    rep.WaitForIndex();
     rep.Sweep(now);
     if (!measured) continue;
     auto snapshot = rep.index().Current();
