@@ -315,7 +315,7 @@ absl::Status Engine::Rebuild(int64_t now) {
 absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   IngestOutcome outcome;
   if (events.empty()) return outcome;
-  std::lock_guard lock(writer_mu_);
+  std::unique_lock lock(writer_mu_);
   const int64_t now = Now();
   const int64_t oldest = now - options_.event_log_retention_days * kDay;
   std::vector<std::string> ids;
@@ -324,14 +324,14 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   std::vector<bool> seen = store_->Exists(Store::kEvents, ids);
 
   const HalfLives hl = model_.half_lives();
-  absl::flat_hash_set<std::string_view> batch_ids;
+  absl::flat_hash_set<std::string> batch_ids;
   // Increments grouped per subject: one merge operand per subject per batch.
   absl::flat_hash_map<std::string, std::vector<Increment>> per_subject;
   std::vector<Subject> touched;
   auto batch = store_->NewBatch();
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
-    if (seen[i] || !batch_ids.insert(e.id).second) {
+    if (seen[i] || in_flight_.contains(AsAbsl(e.id)) || !batch_ids.insert(e.id).second) {
       ++outcome.duplicate;
       continue;
     }
@@ -372,9 +372,17 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
                            e.helo));
   }
   for (const auto& [key, incs] : per_subject) batch.Merge(key, EncodeIncrements(incs, hl));
-  if (batch.Count() > 0) {
-    if (auto s = store_->Commit(batch, /*sync=*/true); !s.ok()) return s;
-  }
+  if (batch.Count() == 0) return outcome;
+  // The ids are reserved while the batch syncs outside the lock, so that concurrent requests
+  // share one WAL sync (RocksDB group commit) and still never count an id twice.
+  std::vector<std::string> reserved(batch_ids.begin(), batch_ids.end());
+  for (const auto& id : reserved) in_flight_.insert(id);
+  lock.unlock();
+  absl::Status committed = store_->Commit(batch, /*sync=*/true);
+  lock.lock();
+  for (const auto& id : reserved) in_flight_.erase(id);
+  lock.unlock();
+  if (!committed.ok()) return committed;
   Enqueue(std::move(touched));
   return outcome;
 }
