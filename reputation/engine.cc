@@ -36,7 +36,8 @@ std::string Encode64(int64_t v) { return std::string(reinterpret_cast<const char
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Reputation>> Reputation::Open(const ReputationOptions& options) {
-  auto store = Store::Open(options.data_dir, options.read_only);
+  auto store = Store::Open(options.data_dir, options.read_only,
+                           Model(options.model, nullptr).half_lives());
   if (!store.ok()) return store.status();
   auto engine = std::make_unique<Engine>(options, std::move(*store));
   if (auto s = engine->Rebuild(engine->Now()); !s.ok()) return s;
@@ -323,7 +324,6 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   for (const auto& e : events) ids.push_back(e.id);
   std::vector<bool> seen = store_->Exists(Store::kEvents, ids);
 
-  const HalfLives hl = model_.half_lives();
   absl::flat_hash_set<std::string> batch_ids;
   // Increments grouped per subject: one merge operand per subject per batch.
   absl::flat_hash_map<std::string, std::vector<Increment>> per_subject;
@@ -371,7 +371,7 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
                            e.domain, "\t", e.reporter, "\t", e.count, "\t", e.mail_from, "\t",
                            e.helo));
   }
-  for (const auto& [key, incs] : per_subject) batch.Merge(key, EncodeIncrements(incs, hl));
+  for (const auto& [key, incs] : per_subject) batch.Merge(key, EncodeIncrements(incs));
   if (batch.Count() == 0) return outcome;
   // The ids are reserved while the batch syncs outside the lock, so that concurrent requests
   // share one WAL sync (RocksDB group commit) and still never count an id twice.

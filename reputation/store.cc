@@ -26,6 +26,7 @@ constexpr std::string_view kSchemaKey = "schema_version";
 // Folds increments into a subject's record, so ingestion never reads before it writes.
 class EvidenceMergeOperator final : public rocksdb::MergeOperator {
  public:
+  explicit EvidenceMergeOperator(const HalfLives& half_lives) : half_lives_(half_lives) {}
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     Record record;
     if (in.existing_value != nullptr &&
@@ -35,7 +36,7 @@ class EvidenceMergeOperator final : public rocksdb::MergeOperator {
     }
     for (const rocksdb::Slice& op : in.operand_list) {
       Record before = record;
-      if (!ApplyOperand(std::string_view(op.data(), op.size()), &record)) {
+      if (!ApplyOperand(std::string_view(op.data(), op.size()), half_lives_, &record)) {
         record = std::move(before);  // a malformed operand is skipped, whole
       }
     }
@@ -43,6 +44,9 @@ class EvidenceMergeOperator final : public rocksdb::MergeOperator {
     return true;
   }
   const char* Name() const override { return "repd.EvidenceMerge.v1"; }
+
+ private:
+  HalfLives half_lives_;
 };
 
 // Raw events, and with them their ids, are kept for the retention period.
@@ -93,7 +97,8 @@ absl::Status CheckDir(const std::string& dir, bool read_only) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool read_only) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool read_only,
+                                                   const HalfLives& half_lives) {
   if (auto s = CheckDir(dir, read_only); !s.ok()) return s;
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -114,7 +119,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool 
   for (int f = 0; f < kFamilyCount; ++f) {
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory = table_factory;
-    if (f == kSubjects) cf.merge_operator = std::make_shared<EvidenceMergeOperator>();
+    if (f == kSubjects) cf.merge_operator = std::make_shared<EvidenceMergeOperator>(half_lives);
     if (f == kEvents || f == kSubjects) {
       // Nearly every event-id lookup is a miss: a memtable Bloom filter answers it.
       cf.memtable_whole_key_filtering = true;

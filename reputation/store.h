@@ -32,7 +32,9 @@ class Store {
 
   // Creates the data dir when needed. Errors name the directory and the cause (in use by
   // another process, not writable, written by a newer repd).
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, bool read_only);
+  // `half_lives` are what the evidence merge operator decays with.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, bool read_only,
+                                                     const HalfLives& half_lives);
   ~Store();
 
   // Writes accumulate in a batch; Commit makes it durable (`sync`: WAL fsync'd first).

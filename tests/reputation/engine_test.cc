@@ -242,19 +242,19 @@ TEST_F(EngineTest, SweepEndsListingsWhenEvidenceDecays) {
 TEST(StoreTest, NewerSchemaIsRefusedWithAClearError) {
   std::string dir = testing::MakeTempDir("repd-schema") + "/var";
   {
-    auto store = Store::Open(dir, false);
+    auto store = Store::Open(dir, false, HalfLives{1, 1, 1, 1, 1, 1, 1});
     ASSERT_TRUE(store.ok());
     auto batch = (*store)->NewBatch();
     batch.Put(Store::kMeta, "schema_version", "99");
     ASSERT_TRUE((*store)->Commit(batch, true).ok());
   }
-  auto store = Store::Open(dir, false);
+  auto store = Store::Open(dir, false, HalfLives{1, 1, 1, 1, 1, 1, 1});
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("newer repd"), std::string::npos);
 }
 
 TEST(StoreTest, UnwritableDirIsAClearError) {
-  auto store = Store::Open("/proc/repd-cannot-be-here/var", false);
+  auto store = Store::Open("/proc/repd-cannot-be-here/var", false, HalfLives{1, 1, 1, 1, 1, 1, 1});
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("/proc/repd-cannot-be-here"), std::string::npos);
 }
