@@ -392,10 +392,18 @@ absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) 
   auto batch = store_->NewBatch();
   // Domains are published before IPs: whether an IP is shared depends on its domains' standing.
   for (bool domains : {true, false}) {
-    std::vector<ListingChange> changes;
+    std::vector<const Subject*> pass;
+    std::vector<std::string> keys;
     for (const Subject& s : subjects) {
       if (s.is_domain != domains) continue;
-      auto rec = store_->GetRecord(s.Key());
+      pass.push_back(&s);
+      keys.push_back(s.Key());
+    }
+    auto records = store_->GetRecords(keys);
+    std::vector<ListingChange> changes;
+    for (size_t i = 0; i < pass.size(); ++i) {
+      const Subject& s = *pass[i];
+      auto& rec = records[i];
       if (!rec.ok()) return rec.status();
       auto o = FindOverride(s, now);
       if (!*rec) {

@@ -231,6 +231,32 @@ absl::StatusOr<std::optional<Record>> Store::GetRecord(std::string_view subject_
   return record;
 }
 
+std::vector<absl::StatusOr<std::optional<Record>>> Store::GetRecords(
+    const std::vector<std::string>& keys) {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), families_[kSubjects], keys.size(), slices.data(),
+                values.data(), statuses.data());
+  std::vector<absl::StatusOr<std::optional<Record>>> out;
+  out.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      out.emplace_back(std::nullopt);
+    } else if (!statuses[i].ok()) {
+      out.emplace_back(FromRocks(statuses[i], "store read"));
+    } else {
+      Record record;
+      if (DecodeRecord(std::string_view(values[i].data(), values[i].size()), &record)) {
+        out.emplace_back(std::move(record));
+      } else {
+        out.emplace_back(absl::DataLossError(absl::StrCat("corrupt record for ", keys[i])));
+      }
+    }
+  }
+  return out;
+}
+
 void Store::ForEach(Family family, std::string_view prefix,
                     const std::function<void(std::string_view, std::string_view)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), families_[family]));

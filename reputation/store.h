@@ -59,6 +59,9 @@ class Store {
   absl::StatusOr<std::optional<std::string>> Get(Family family, std::string_view key);
   // The record with every merge operand applied; nullopt when there is none.
   absl::StatusOr<std::optional<Record>> GetRecord(std::string_view subject_key);
+  // Many records in one MultiGet, in the order of `keys`.
+  std::vector<absl::StatusOr<std::optional<Record>>> GetRecords(
+      const std::vector<std::string>& keys);
   void ForEach(Family family, std::string_view prefix,
                const std::function<void(std::string_view key, std::string_view value)>& fn);
 
