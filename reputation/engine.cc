@@ -33,6 +33,36 @@ std::optional<std::pair<uint32_t, int>> ParseV4Cidr(std::string_view text) {
 
 std::string Encode64(int64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
 
+// Overrides are stored as tab-separated text: readable with `ldb`, easy to audit.
+std::string EncodeOverride(const Override& o) {
+  const char* action = o.action == Override::Action::kAllow    ? "allow"
+                       : o.action == Override::Action::kPolicy ? "policy"
+                                                               : "block";
+  return absl::StrCat(o.is_domain ? "d" : "i", "\t", o.subject, "\t", action, "\t", o.category,
+                      "\t", o.created, "\t", o.expires, "\t",
+                      absl::StrReplaceAll(o.reason, {{"\t", " "}}), "\t",
+                      absl::StrReplaceAll(o.txt, {{"\t", " "}}), "\t");
+}
+
+std::optional<Override> DecodeOverride(std::string_view value) {
+  std::vector<std::string> f = absl::StrSplit(AsAbsl(value), absl::MaxSplits('\t', 8));
+  Override o;
+  if (f.size() != 9 || !absl::SimpleAtoi(f[3], &o.category) ||
+      !absl::SimpleAtoi(f[4], &o.created) || !absl::SimpleAtoi(f[5], &o.expires)) {
+    return std::nullopt;
+  }
+  o.is_domain = f[0] == "d";
+  o.subject = f[1];
+  o.action = f[2] == "allow"    ? Override::Action::kAllow
+             : f[2] == "policy" ? Override::Action::kPolicy
+                                : Override::Action::kBlock;
+  o.reason = f[6];
+  o.txt = f[7];
+  return o;
+}
+
+bool Expired(const Override& o, int64_t now) { return o.expires != 0 && o.expires <= now; }
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Reputation>> Reputation::Open(const ReputationOptions& options) {
@@ -134,20 +164,22 @@ int Engine::ListedInPrefix(const IpAddress& ip) const {
 }
 
 std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now) const {
-  std::shared_lock lock(overrides_mu_);
-  auto valid = [&](auto it) -> std::optional<Override> {
-    if (it == overrides_.end() || (it->second.expires != 0 && it->second.expires <= now)) {
-      return std::nullopt;
-    }
-    return it->second;
-  };
-  if (auto o = valid(overrides_.find(OverrideKey(s.is_domain, s.Text())))) return o;
+  // Exact overrides live only in the store (a million imported listings stay out of the
+  // heap; the Bloom filter makes the usual miss cheap); ranges are few and kept in memory.
+  auto stored = store_->Get(Store::kOverrides, OverrideKey(s.is_domain, s.Text()));
+  if (stored.ok() && *stored) {
+    auto o = DecodeOverride(**stored);
+    if (o && !Expired(*o, now)) return o;
+  }
   if (!s.is_domain && s.ip.v4) {
+    std::shared_lock lock(overrides_mu_);
+    if (cidr_overrides_.empty()) return std::nullopt;
     uint32_t addr = s.ip.V4HostOrder();
     for (int len = 31; len >= 16; --len) {
       uint32_t net = addr & (~uint32_t{0} << (32 - len));
-      auto key = OverrideKey(false, IpAddress::FromV4(net).ToString() + "/" + std::to_string(len));
-      if (auto o = valid(overrides_.find(key))) return o;
+      auto it = cidr_overrides_.find(
+          OverrideKey(false, IpAddress::FromV4(net).ToString() + "/" + std::to_string(len)));
+      if (it != cidr_overrides_.end() && !Expired(it->second, now)) return it->second;
     }
   }
   return std::nullopt;
@@ -208,22 +240,12 @@ Listing Engine::MakeListing(const Evaluation* e, const std::optional<Override>& 
 absl::Status Engine::Rebuild(int64_t now) {
   {
     std::unique_lock lock(overrides_mu_);
+    cidr_overrides_.clear();
     store_->ForEach(Store::kOverrides, "", [&](std::string_view key, std::string_view value) {
-      Override o;
-      std::vector<std::string> f = absl::StrSplit(AsAbsl(value), absl::MaxSplits('\t', 8));
-      if (f.size() != 9) return;
-      o.is_domain = f[0] == "d";
-      o.subject = f[1];
-      o.action = f[2] == "allow" ? Override::Action::kAllow
-                 : f[2] == "policy" ? Override::Action::kPolicy
-                                    : Override::Action::kBlock;
-      if (!absl::SimpleAtoi(f[3], &o.category) || !absl::SimpleAtoi(f[4], &o.created) ||
-          !absl::SimpleAtoi(f[5], &o.expires)) {
-        return;
+      auto o = DecodeOverride(value);
+      if (o && !o->is_domain && o->subject.find('/') != std::string::npos) {
+        cidr_overrides_[std::string(key)] = std::move(*o);
       }
-      o.reason = f[6];
-      o.txt = f[7];
-      overrides_[std::string(key)] = std::move(o);
     });
   }
   std::vector<ListingChange> all;
@@ -269,34 +291,37 @@ absl::Status Engine::Rebuild(int64_t now) {
     });
   }
   if (!error.ok()) return error;
-  // Overrides of subjects without evidence (imports, operator listings).
-  std::vector<Override> overrides = ListOverrides();
-  for (const auto& o : overrides) {
-    if (o.expires != 0 && o.expires <= now) continue;
-    if (!o.is_domain) {
-      if (auto cidr = ParseV4Cidr(o.subject)) {
+  // Overrides of subjects without evidence (imports, operator listings), streamed.
+  size_t overrides = 0;
+  store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
+    auto o = DecodeOverride(value);
+    if (!o || Expired(*o, now)) return;
+    ++overrides;
+    if (!o->is_domain) {
+      if (auto cidr = ParseV4Cidr(o->subject)) {
         uint32_t count = uint32_t{1} << (32 - cidr->second);
         for (uint32_t i = 0; i < count; ++i) {
           Subject s{false, IpAddress::FromV4(cidr->first + i), {}};
-          if (!seen.contains(s.Key())) all.push_back({false, s.ip, {}, std::nullopt,
-                                                      MakeListing(nullptr, o, false)});
+          if (!seen.contains(s.Key())) {
+            all.push_back({false, s.ip, {}, std::nullopt, MakeListing(nullptr, *o, false)});
+          }
         }
-        continue;
+        return;
       }
     }
     Subject s;
-    s.is_domain = o.is_domain;
-    if (o.is_domain) {
-      s.domain = o.subject;
-    } else if (auto ip = IpAddress::Parse(o.subject)) {
+    s.is_domain = o->is_domain;
+    if (o->is_domain) {
+      s.domain = o->subject;
+    } else if (auto ip = IpAddress::Parse(o->subject)) {
       s.ip = *ip;
     } else {
-      continue;
+      return;
     }
     if (!seen.contains(s.Key())) {
-      all.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(nullptr, o, false)});
+      all.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(nullptr, *o, false)});
     }
-  }
+  });
   uint32_t floor = 0;
   if (auto stored = store_->Get(Store::kMeta, "serial"); stored.ok() && *stored &&
                                                           (*stored)->size() == 4) {
@@ -309,7 +334,7 @@ absl::Status Engine::Rebuild(int64_t now) {
     batch.Put(Store::kMeta, "serial", std::string(reinterpret_cast<const char*>(&serial), 4));
     if (auto s = store_->Commit(batch, true); !s.ok()) return s;
   }
-  spdlog::info("listing index rebuilt: {} subjects, {} overrides", count, overrides.size());
+  spdlog::info("listing index rebuilt: {} subjects, {} overrides", count, overrides);
   return absl::OkStatus();
 }
 
@@ -613,14 +638,7 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
     if (remove) {
       batch.Delete(Store::kOverrides, key);
     } else {
-      const char* action = o.action == Override::Action::kAllow    ? "allow"
-                           : o.action == Override::Action::kPolicy ? "policy"
-                                                                   : "block";
-      batch.Put(Store::kOverrides, key,
-                absl::StrCat(o.is_domain ? "d" : "i", "\t", o.subject, "\t", action, "\t",
-                             o.category, "\t", o.created, "\t", o.expires, "\t",
-                             absl::StrReplaceAll(o.reason, {{"\t", " "}}), "\t",
-                             absl::StrReplaceAll(o.txt, {{"\t", " "}}), "\t"));
+      batch.Put(Store::kOverrides, key, EncodeOverride(o));
     }
     if (o.is_domain) {
       subjects.push_back(Subject{true, {}, o.subject});
@@ -636,11 +654,12 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
   {
     std::unique_lock lock(overrides_mu_);
     for (const auto& o : entries) {
+      if (o.is_domain || o.subject.find('/') == std::string::npos) continue;
       std::string key = OverrideKey(o.is_domain, o.subject);
       if (remove) {
-        overrides_.erase(key);
+        cidr_overrides_.erase(key);
       } else {
-        overrides_[key] = o;
+        cidr_overrides_[key] = o;
       }
     }
   }
@@ -689,10 +708,10 @@ absl::Status Engine::PutOverrides(const std::vector<Override>& entries) {
 }
 
 std::vector<Override> Engine::ListOverrides() {
-  std::shared_lock lock(overrides_mu_);
   std::vector<Override> out;
-  out.reserve(overrides_.size());
-  for (const auto& [k, o] : overrides_) out.push_back(o);
+  store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
+    if (auto o = DecodeOverride(value)) out.push_back(std::move(*o));
+  });
   return out;
 }
 
@@ -702,12 +721,9 @@ absl::Status Engine::DeleteOverride(bool is_domain, const std::string& subject) 
   o.subject = subject;
   if (auto s = ValidateOverride(o); !s.ok()) return s;
   std::lock_guard lock(writer_mu_);
-  {
-    std::shared_lock read(overrides_mu_);
-    if (!overrides_.contains(OverrideKey(is_domain, o.subject))) {
-      return absl::NotFoundError("no override for " + o.subject);
-    }
-  }
+  auto existing = store_->Get(Store::kOverrides, OverrideKey(is_domain, o.subject));
+  if (!existing.ok()) return existing.status();
+  if (!*existing) return absl::NotFoundError("no override for " + o.subject);
   return ApplyOverrides({o}, true);
 }
 

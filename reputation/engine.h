@@ -80,7 +80,7 @@ class Engine final : public Reputation {
   bool refreshing_ = false, stopping_ = false;
   std::thread refresher_;
   mutable std::shared_mutex overrides_mu_;
-  absl::flat_hash_map<std::string, Override> overrides_;  // by OverrideKey
+  absl::flat_hash_map<std::string, Override> cidr_overrides_;  // ranges only, by OverrideKey
   mutable std::mutex prefix_mu_;
   absl::flat_hash_map<std::string, int> listed_per_prefix_;
 };
