@@ -17,7 +17,7 @@ absl::Status KeyError(const std::string& key, std::string_view what) {
 absl::Status ReadBool(const toml::table& t, const char* key, bool* out) {
   const toml::node* n = t.get(key);
   if (n == nullptr) return absl::OkStatus();
-  auto v = n->value<bool>();
+  auto v = n->value_exact<bool>();
   if (!v) return KeyError(absl::StrCat("http.", key), "must be true or false");
   *out = *v;
   return absl::OkStatus();
