@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace repd::cmd {
 namespace {
 
@@ -90,6 +92,36 @@ TEST(ConfigHttpTest, ErrorsNameTheKey) {
     ASSERT_FALSE(s.ok()) << c.toml;
     EXPECT_NE(s.message().find(c.key), absl::string_view::npos) << c.toml << " -> " << s;
   }
+}
+
+}  // namespace
+}  // namespace repd::cmd
+
+namespace repd::cmd {
+namespace {
+
+// data/repd.toml documents every key with its default: parsing it must change nothing.
+TEST(ConfigHttpTest, ShippedConfigStatesTheDefaults) {
+  const char* src = std::getenv("REPD_SOURCE_DIR");
+  ASSERT_NE(src, nullptr);
+  toml::table root = toml::parse_file(std::string(src) + "/data/repd.toml");
+  api::HttpOptions parsed, defaults;
+  ASSERT_TRUE(ParseHttpConfig(root, &parsed).ok());
+  EXPECT_EQ(parsed.public_reads, defaults.public_reads);
+  EXPECT_EQ(parsed.tls_listen, defaults.tls_listen);
+  EXPECT_EQ(parsed.max_connections, defaults.max_connections);
+  EXPECT_EQ(parsed.header_limit, defaults.header_limit);
+  EXPECT_EQ(parsed.body_limit, defaults.body_limit);
+  EXPECT_EQ(parsed.feedback_body_limit, defaults.feedback_body_limit);
+  EXPECT_EQ(parsed.feedback_max_events, defaults.feedback_max_events);
+  EXPECT_EQ(parsed.verify_body_limit, defaults.verify_body_limit);
+  EXPECT_EQ(parsed.read_timeout, defaults.read_timeout);
+  EXPECT_EQ(parsed.idle_timeout, defaults.idle_timeout);
+  EXPECT_EQ(parsed.write_timeout, defaults.write_timeout);
+  EXPECT_EQ(parsed.delist_per_hour, defaults.delist_per_hour);
+  EXPECT_EQ(parsed.delist_burst, defaults.delist_burst);
+  EXPECT_EQ(parsed.rater, defaults.rater);
+  EXPECT_TRUE(parsed.tokens.empty());
 }
 
 }  // namespace
