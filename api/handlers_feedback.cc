@@ -1,0 +1,91 @@
+// handlers_feedback.cc -- POST /v1/feedback: one JSON event, or an NDJSON batch.
+//
+// A batch with some bad lines still accepts its good lines: feeds are produced by machines
+// from many sources, and refusing a whole batch for one malformed line would make a reporter
+// resend good events (harmless, ids are idempotent) or, worse, drop them. Each rejected line
+// is reported with its number and the field at fault.
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "api/api.h"
+#include "api/json_io.h"
+#include "common/strings.h"
+#include "reputation/reputation.h"
+
+namespace repd::api {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
+                        s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
+                        s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+void Api::Feedback(const Request& req, Response* res) {
+  const int64_t now = Now();
+  const bool batch = req.content_type.find("ndjson") != std::string_view::npos;
+  std::vector<reputation::Event> events;
+  json::array errors;
+  if (!batch) {
+    std::string_view body = Trim(req.body);
+    if (body.empty()) return SetError(400, "invalid_argument", "body: empty", res);
+    auto event = reputation::ParseEventJson(body, now);
+    if (!event.ok()) return SetError(400, "invalid_event", AsStd(event.status().message()), res);
+    events.push_back(std::move(*event));
+  } else {
+    std::string_view rest = req.body;
+    size_t line = 0;
+    while (!rest.empty()) {
+      ++line;
+      size_t nl = rest.find('\n');
+      std::string_view text = Trim(rest.substr(0, nl));
+      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+      if (text.empty()) continue;
+      if (events.size() + errors.size() >= options_.feedback_max_events) {
+        return SetError(413, "too_many_events",
+                        "a batch holds at most " + std::to_string(options_.feedback_max_events) +
+                            " events",
+                        res);
+      }
+      auto event = reputation::ParseEventJson(text, now);
+      if (event.ok()) {
+        events.push_back(std::move(*event));
+      } else {
+        errors.emplace_back(json::object{{"line", line},
+                                         {"message", AsStd(event.status().message())}});
+      }
+    }
+    if (events.empty() && errors.empty()) {
+      return SetError(400, "invalid_argument", "body: no events", res);
+    }
+  }
+  reputation::IngestOutcome outcome;
+  if (!events.empty()) {
+    auto ingested = services_.reputation->Ingest(events);
+    // Nothing of the batch is acknowledged: the reporter sends it again, and ids make that safe.
+    if (!ingested.ok()) return SetStatusError(ingested.status(), res);
+    outcome = *ingested;
+  }
+  events_accepted_.Add(outcome.accepted);
+  events_duplicate_.Add(outcome.duplicate);
+  events_rejected_.Add(errors.size());
+  json::object root;
+  root["accepted"] = outcome.accepted;
+  root["duplicate"] = outcome.duplicate;
+  root["rejected"] = errors.size();
+  root["errors"] = std::move(errors);
+  SetJson(root, 200, res);
+}
+
+}  // namespace repd::api
