@@ -15,6 +15,7 @@
 namespace repd::dnsbl {
 
 class Journal;
+class TsigKey;
 
 struct ZoneMetrics {
   metrics::Counter* queries = nullptr;
@@ -46,6 +47,7 @@ struct ServerContext {
   Acl transfer_acl;
   std::unique_ptr<RateLimiter> rrl;  // null: off
   std::shared_ptr<Journal> journal;
+  std::shared_ptr<const TsigKey> tsig;  // null: transfers are not signed
 };
 
 }  // namespace repd::dnsbl
