@@ -31,7 +31,8 @@ struct ServerMetrics {
   metrics::Counter* truncated = nullptr;
   metrics::Counter* dropped = nullptr;
   metrics::Counter* rate_limited = nullptr;
-  metrics::Counter* transfers = nullptr;
+  metrics::Counter* axfr = nullptr;
+  metrics::Counter* ixfr = nullptr;  // answered incrementally (not as a full zone)
   metrics::Counter* transfers_refused = nullptr;
   metrics::Counter* notifies = nullptr;
 

@@ -229,13 +229,13 @@ std::unique_ptr<TransferStream> TransferStream::Create(
     return refuse(kNotAuth);
   }
   if (q.qtype == kTypeIXFR && !q.has_client_serial) return refuse(kFormErr);
-  ctx.metrics.transfers->Add();
   auto s = std::make_unique<StreamImpl>(q, ctx, *zone, kNoError);
   if (ctx.tsig) s->set_tsig(ctx.tsig.get(), std::move(exchange));
   const uint32_t serial = snapshot->Serial();
   if (q.qtype == kTypeIXFR) {
     // A secondary that is current (or, by RFC 1982, ahead) gets the SOA alone.
     if (static_cast<int32_t>(q.client_serial - serial) >= 0) {
+      ctx.metrics.ixfr->Add();
       s->AddSoa(serial);
       return s;
     }
@@ -243,6 +243,7 @@ std::unique_ptr<TransferStream> TransferStream::Create(
       if (auto path = ctx.journal->Path(q.client_serial, serial)) {
         std::vector<ZoneEntry> deleted, added;
         Diff(ctx.zones, *zone, *path, &deleted, &added);
+        ctx.metrics.ixfr->Add();
         s->AddSoa(serial);
         s->AddSoa(q.client_serial);
         s->AddEntries(s->Own(std::move(deleted)));
@@ -254,6 +255,7 @@ std::unique_ptr<TransferStream> TransferStream::Create(
     }
     // Too old for the journal: the whole zone, in AXFR form (RFC 1995 section 4).
   }
+  ctx.metrics.axfr->Add();
   s->AddSoa(serial);
   s->AddNs();
   s->AddEntries(s->Own(CollectZone(ctx.zones, *zone, *snapshot)));
