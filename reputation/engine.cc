@@ -33,16 +33,44 @@ std::optional<std::pair<uint32_t, int>> ParseV4Cidr(std::string_view text) {
 
 std::string Encode64(int64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
 
+// Overrides are stored as tab-separated text: readable with `ldb`, easy to audit.
+std::string EncodeOverride(const Override& o) {
+  const char* action = o.action == Override::Action::kAllow    ? "allow"
+                       : o.action == Override::Action::kPolicy ? "policy"
+                                                               : "block";
+  return absl::StrCat(o.is_domain ? "d" : "i", "\t", o.subject, "\t", action, "\t", o.category,
+                      "\t", o.created, "\t", o.expires, "\t",
+                      absl::StrReplaceAll(o.reason, {{"\t", " "}}), "\t",
+                      absl::StrReplaceAll(o.txt, {{"\t", " "}}), "\t");
+}
+
+std::optional<Override> DecodeOverride(std::string_view value) {
+  std::vector<std::string> f = absl::StrSplit(AsAbsl(value), absl::MaxSplits('\t', 8));
+  Override o;
+  if (f.size() != 9 || !absl::SimpleAtoi(f[3], &o.category) ||
+      !absl::SimpleAtoi(f[4], &o.created) || !absl::SimpleAtoi(f[5], &o.expires)) {
+    return std::nullopt;
+  }
+  o.is_domain = f[0] == "d";
+  o.subject = f[1];
+  o.action = f[2] == "allow"    ? Override::Action::kAllow
+             : f[2] == "policy" ? Override::Action::kPolicy
+                                : Override::Action::kBlock;
+  o.reason = f[6];
+  o.txt = f[7];
+  return o;
+}
+
+bool Expired(const Override& o, int64_t now) { return o.expires != 0 && o.expires <= now; }
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Reputation>> Reputation::Open(const ReputationOptions& options) {
-  auto store = Store::Open(options.data_dir, options.read_only);
+  auto store = Store::Open(options.data_dir, options.read_only,
+                           Model(options.model, nullptr).half_lives());
   if (!store.ok()) return store.status();
   auto engine = std::make_unique<Engine>(options, std::move(*store));
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  if (auto s = engine->Rebuild(now); !s.ok()) return s;
+  if (auto s = engine->Rebuild(engine->Now()); !s.ok()) return s;
   return engine;
 }
 
@@ -51,6 +79,11 @@ std::string Engine::Subject::Key() const { return is_domain ? DomainKey(domain) 
 Engine::Engine(const ReputationOptions& options, std::unique_ptr<Store> store)
     : options_(options),
       store_(std::move(store)),
+      clock_(options.clock ? options.clock : [] {
+        return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+      }),
       model_(options.model, [this](std::string_view reporter) {
         auto it = trust_.find(AsAbsl(reporter));
         return it == trust_.end() ? options_.default_reporter_trust : it->second;
@@ -59,6 +92,51 @@ Engine::Engine(const ReputationOptions& options, std::unique_ptr<Store> store)
   index_.AddChangeListener([this](uint32_t a, uint32_t b, const std::vector<ListingChange>& c) {
     CountPrefixes(a, b, c);
   });
+  if (!options_.read_only) refresher_ = std::thread([this] { RefreshLoop(); });
+}
+
+Engine::~Engine() {
+  {
+    std::lock_guard lock(queue_mu_);
+    stopping_ = true;
+  }
+  queue_cv_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void Engine::Enqueue(std::vector<Subject> subjects) {
+  {
+    std::lock_guard lock(queue_mu_);
+    for (auto& s : subjects) {
+      if (queued_.insert(s.Key()).second) queue_.push_back(std::move(s));
+    }
+  }
+  queue_cv_.notify_one();
+}
+
+void Engine::RefreshLoop() {
+  std::unique_lock lock(queue_mu_);
+  while (true) {
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) break;  // stopping, and everything is published
+    std::vector<Subject> work;
+    work.swap(queue_);
+    queued_.clear();
+    refreshing_ = true;
+    lock.unlock();
+    if (auto s = Refresh(work, Now()); !s.ok()) {
+      // The evidence is durable; the next touch, sweep or restart publishes it.
+      spdlog::error("index refresh failed: {}", s.ToString());
+    }
+    lock.lock();
+    refreshing_ = false;
+    idle_cv_.notify_all();
+  }
+}
+
+void Engine::WaitForIndex() {
+  std::unique_lock lock(queue_mu_);
+  idle_cv_.wait(lock, [this] { return (queue_.empty() && !refreshing_) || !refresher_.joinable(); });
 }
 
 void Engine::CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes) {
@@ -86,20 +164,22 @@ int Engine::ListedInPrefix(const IpAddress& ip) const {
 }
 
 std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now) const {
-  std::shared_lock lock(overrides_mu_);
-  auto valid = [&](auto it) -> std::optional<Override> {
-    if (it == overrides_.end() || (it->second.expires != 0 && it->second.expires <= now)) {
-      return std::nullopt;
-    }
-    return it->second;
-  };
-  if (auto o = valid(overrides_.find(OverrideKey(s.is_domain, s.Text())))) return o;
+  // Exact overrides live only in the store (a million imported listings stay out of the
+  // heap; the Bloom filter makes the usual miss cheap); ranges are few and kept in memory.
+  auto stored = store_->Get(Store::kOverrides, OverrideKey(s.is_domain, s.Text()));
+  if (stored.ok() && *stored) {
+    auto o = DecodeOverride(**stored);
+    if (o && !Expired(*o, now)) return o;
+  }
   if (!s.is_domain && s.ip.v4) {
+    std::shared_lock lock(overrides_mu_);
+    if (cidr_overrides_.empty()) return std::nullopt;
     uint32_t addr = s.ip.V4HostOrder();
     for (int len = 31; len >= 16; --len) {
       uint32_t net = addr & (~uint32_t{0} << (32 - len));
-      auto key = OverrideKey(false, IpAddress::FromV4(net).ToString() + "/" + std::to_string(len));
-      if (auto o = valid(overrides_.find(key))) return o;
+      auto it = cidr_overrides_.find(
+          OverrideKey(false, IpAddress::FromV4(net).ToString() + "/" + std::to_string(len)));
+      if (it != cidr_overrides_.end() && !Expired(it->second, now)) return it->second;
     }
   }
   return std::nullopt;
@@ -160,22 +240,12 @@ Listing Engine::MakeListing(const Evaluation* e, const std::optional<Override>& 
 absl::Status Engine::Rebuild(int64_t now) {
   {
     std::unique_lock lock(overrides_mu_);
+    cidr_overrides_.clear();
     store_->ForEach(Store::kOverrides, "", [&](std::string_view key, std::string_view value) {
-      Override o;
-      std::vector<std::string> f = absl::StrSplit(AsAbsl(value), absl::MaxSplits('\t', 8));
-      if (f.size() != 9) return;
-      o.is_domain = f[0] == "d";
-      o.subject = f[1];
-      o.action = f[2] == "allow" ? Override::Action::kAllow
-                 : f[2] == "policy" ? Override::Action::kPolicy
-                                    : Override::Action::kBlock;
-      if (!absl::SimpleAtoi(f[3], &o.category) || !absl::SimpleAtoi(f[4], &o.created) ||
-          !absl::SimpleAtoi(f[5], &o.expires)) {
-        return;
+      auto o = DecodeOverride(value);
+      if (o && !o->is_domain && o->subject.find('/') != std::string::npos) {
+        cidr_overrides_[std::string(key)] = std::move(*o);
       }
-      o.reason = f[6];
-      o.txt = f[7];
-      overrides_[std::string(key)] = std::move(o);
     });
   }
   std::vector<ListingChange> all;
@@ -183,7 +253,7 @@ absl::Status Engine::Rebuild(int64_t now) {
   absl::flat_hash_set<std::string> seen;
   auto batch = store_->NewBatch();
   auto add = [&](const Subject& s, const Record& rec) {
-    Evaluation e = model_.Evaluate(rec, now);
+    Evaluation e = model_.Evaluate(rec, now, /*explain=*/false);
     if (e.listed != rec.listed && !options_.read_only) {
       batch.Merge(s.Key(), EncodeSetListed(e.listed, now, model_.params().relist_window_days * kDay));
     }
@@ -221,34 +291,37 @@ absl::Status Engine::Rebuild(int64_t now) {
     });
   }
   if (!error.ok()) return error;
-  // Overrides of subjects without evidence (imports, operator listings).
-  std::vector<Override> overrides = ListOverrides();
-  for (const auto& o : overrides) {
-    if (o.expires != 0 && o.expires <= now) continue;
-    if (!o.is_domain) {
-      if (auto cidr = ParseV4Cidr(o.subject)) {
+  // Overrides of subjects without evidence (imports, operator listings), streamed.
+  size_t overrides = 0;
+  store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
+    auto o = DecodeOverride(value);
+    if (!o || Expired(*o, now)) return;
+    ++overrides;
+    if (!o->is_domain) {
+      if (auto cidr = ParseV4Cidr(o->subject)) {
         uint32_t count = uint32_t{1} << (32 - cidr->second);
         for (uint32_t i = 0; i < count; ++i) {
           Subject s{false, IpAddress::FromV4(cidr->first + i), {}};
-          if (!seen.contains(s.Key())) all.push_back({false, s.ip, {}, std::nullopt,
-                                                      MakeListing(nullptr, o, false)});
+          if (!seen.contains(s.Key())) {
+            all.push_back({false, s.ip, {}, std::nullopt, MakeListing(nullptr, *o, false)});
+          }
         }
-        continue;
+        return;
       }
     }
     Subject s;
-    s.is_domain = o.is_domain;
-    if (o.is_domain) {
-      s.domain = o.subject;
-    } else if (auto ip = IpAddress::Parse(o.subject)) {
+    s.is_domain = o->is_domain;
+    if (o->is_domain) {
+      s.domain = o->subject;
+    } else if (auto ip = IpAddress::Parse(o->subject)) {
       s.ip = *ip;
     } else {
-      continue;
+      return;
     }
     if (!seen.contains(s.Key())) {
-      all.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(nullptr, o, false)});
+      all.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(nullptr, *o, false)});
     }
-  }
+  });
   uint32_t floor = 0;
   if (auto stored = store_->Get(Store::kMeta, "serial"); stored.ok() && *stored &&
                                                           (*stored)->size() == 4) {
@@ -261,32 +334,29 @@ absl::Status Engine::Rebuild(int64_t now) {
     batch.Put(Store::kMeta, "serial", std::string(reinterpret_cast<const char*>(&serial), 4));
     if (auto s = store_->Commit(batch, true); !s.ok()) return s;
   }
-  spdlog::info("listing index rebuilt: {} subjects, {} overrides", count, overrides.size());
+  spdlog::info("listing index rebuilt: {} subjects, {} overrides", count, overrides);
   return absl::OkStatus();
 }
 
 absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   IngestOutcome outcome;
   if (events.empty()) return outcome;
-  std::lock_guard lock(writer_mu_);
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  std::unique_lock lock(writer_mu_);
+  const int64_t now = Now();
   const int64_t oldest = now - options_.event_log_retention_days * kDay;
   std::vector<std::string> ids;
   ids.reserve(events.size());
   for (const auto& e : events) ids.push_back(e.id);
-  std::vector<bool> seen = store_->Exists(Store::kSeen, ids);
+  std::vector<bool> seen = store_->Exists(Store::kEvents, ids);
 
-  const HalfLives hl = model_.half_lives();
-  absl::flat_hash_set<std::string_view> batch_ids;
+  absl::flat_hash_set<std::string> batch_ids;
   // Increments grouped per subject: one merge operand per subject per batch.
   absl::flat_hash_map<std::string, std::vector<Increment>> per_subject;
   std::vector<Subject> touched;
   auto batch = store_->NewBatch();
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
-    if (seen[i] || !batch_ids.insert(e.id).second) {
+    if (seen[i] || in_flight_.contains(AsAbsl(e.id)) || !batch_ids.insert(e.id).second) {
       ++outcome.duplicate;
       continue;
     }
@@ -312,41 +382,53 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
     if (e.ip) {
       Increment ip_inc = inc;
       if (IsVolume(e.type) && !e.domain.empty()) ip_inc.domain = e.domain;
+      // The /24 or /64 needs no record of its own: the one thing MODEL.md asks of it, whether
+      // it holds listed IPs, is counted from the index.
       push(Subject{false, *e.ip, {}}, IpKey(*e.ip), ip_inc);
-      // The prefix is an aggregate, never served: it is not re-evaluated.
-      per_subject[PrefixKey(*e.ip)].push_back(inc);
     }
     if (!e.domain.empty()) {
       push(Subject{true, {}, e.domain}, DomainKey(e.domain), inc);
       std::string org = OrganizationalDomain(e.domain);
       if (org != e.domain) push(Subject{true, {}, org}, DomainKey(org), inc);
     }
-    int64_t t = e.time;
-    batch.Put(Store::kSeen, e.id, Encode64(t));
-    batch.Put(Store::kEvents, Store::EventKey(e.time, e.id),
-              absl::StrCat(AsAbsl(EventTypeName(e.type)), "\t", e.ip ? e.ip->ToString() : "", "\t",
+    batch.Put(Store::kEvents, e.id,
+              absl::StrCat(Encode64(e.time), AsAbsl(EventTypeName(e.type)), "\t", e.ip ? e.ip->ToString() : "", "\t",
                            e.domain, "\t", e.reporter, "\t", e.count, "\t", e.mail_from, "\t",
                            e.helo));
   }
-  for (const auto& [key, incs] : per_subject) batch.Merge(key, EncodeIncrements(incs, hl));
-  if (batch.Count() > 0) {
-    if (auto s = store_->Commit(batch, /*sync=*/true); !s.ok()) return s;
-  }
-  if (auto s = Refresh(touched, now); !s.ok()) {
-    // The events are durable; the index catches up at the next sweep or restart.
-    spdlog::error("index refresh after ingest failed: {}", s.ToString());
-  }
+  for (const auto& [key, incs] : per_subject) batch.Merge(key, EncodeIncrements(incs));
+  if (batch.Count() == 0) return outcome;
+  // The ids are reserved while the batch syncs outside the lock, so that concurrent requests
+  // share one WAL sync (RocksDB group commit) and still never count an id twice.
+  std::vector<std::string> reserved(batch_ids.begin(), batch_ids.end());
+  for (const auto& id : reserved) in_flight_.insert(id);
+  lock.unlock();
+  absl::Status committed = store_->Commit(batch, /*sync=*/true);
+  lock.lock();
+  for (const auto& id : reserved) in_flight_.erase(id);
+  lock.unlock();
+  if (!committed.ok()) return committed;
+  Enqueue(std::move(touched));
   return outcome;
 }
 
 absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) {
+  std::lock_guard refresh_lock(refresh_mu_);
   auto batch = store_->NewBatch();
   // Domains are published before IPs: whether an IP is shared depends on its domains' standing.
   for (bool domains : {true, false}) {
-    std::vector<ListingChange> changes;
+    std::vector<const Subject*> pass;
+    std::vector<std::string> keys;
     for (const Subject& s : subjects) {
       if (s.is_domain != domains) continue;
-      auto rec = store_->GetRecord(s.Key());
+      pass.push_back(&s);
+      keys.push_back(s.Key());
+    }
+    auto records = store_->GetRecords(keys);
+    std::vector<ListingChange> changes;
+    for (size_t i = 0; i < pass.size(); ++i) {
+      const Subject& s = *pass[i];
+      auto& rec = records[i];
       if (!rec.ok()) return rec.status();
       auto o = FindOverride(s, now);
       if (!*rec) {
@@ -354,7 +436,7 @@ absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) 
                            o ? std::optional(MakeListing(nullptr, o, false)) : std::nullopt});
         continue;
       }
-      Evaluation e = model_.Evaluate(**rec, now);
+      Evaluation e = model_.Evaluate(**rec, now, /*explain=*/false);
       if (e.listed != (*rec)->listed) {
         batch.Merge(s.Key(), EncodeSetListed(e.listed, now,
                                              model_.params().relist_window_days * kDay));
@@ -513,6 +595,13 @@ CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
     }
   }
   if (!ip) return decide("neutral", "no IP and no verified domain in good standing");
+  // A provider's IP says little about the sender: once the verified domains are known (after
+  // DATA), mail from it is judged by them, and none is in good standing yet.
+  if (ip->shared && !domains.empty()) {
+    return decide("tempfail", absl::StrCat("shared provider IP ", ip->subject,
+                                           ": mail from it is judged by its DKIM-verified "
+                                           "domain, and none is in good standing yet"));
+  }
   // 5. An IP never seen before: its prefix is only a weak prior.
   if (!ip->known) {
     if (ip->aggregate_listed_ips > 0) {
@@ -541,9 +630,7 @@ CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
 }
 
 absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool remove) {
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = Now();
   auto batch = store_->NewBatch();
   std::vector<Subject> subjects;
   for (const auto& o : entries) {
@@ -551,14 +638,7 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
     if (remove) {
       batch.Delete(Store::kOverrides, key);
     } else {
-      const char* action = o.action == Override::Action::kAllow    ? "allow"
-                           : o.action == Override::Action::kPolicy ? "policy"
-                                                                   : "block";
-      batch.Put(Store::kOverrides, key,
-                absl::StrCat(o.is_domain ? "d" : "i", "\t", o.subject, "\t", action, "\t",
-                             o.category, "\t", o.created, "\t", o.expires, "\t",
-                             absl::StrReplaceAll(o.reason, {{"\t", " "}}), "\t",
-                             absl::StrReplaceAll(o.txt, {{"\t", " "}}), "\t"));
+      batch.Put(Store::kOverrides, key, EncodeOverride(o));
     }
     if (o.is_domain) {
       subjects.push_back(Subject{true, {}, o.subject});
@@ -574,11 +654,12 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
   {
     std::unique_lock lock(overrides_mu_);
     for (const auto& o : entries) {
+      if (o.is_domain || o.subject.find('/') == std::string::npos) continue;
       std::string key = OverrideKey(o.is_domain, o.subject);
       if (remove) {
-        overrides_.erase(key);
+        cidr_overrides_.erase(key);
       } else {
-        overrides_[key] = o;
+        cidr_overrides_[key] = o;
       }
     }
   }
@@ -627,10 +708,10 @@ absl::Status Engine::PutOverrides(const std::vector<Override>& entries) {
 }
 
 std::vector<Override> Engine::ListOverrides() {
-  std::shared_lock lock(overrides_mu_);
   std::vector<Override> out;
-  out.reserve(overrides_.size());
-  for (const auto& [k, o] : overrides_) out.push_back(o);
+  store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
+    if (auto o = DecodeOverride(value)) out.push_back(std::move(*o));
+  });
   return out;
 }
 
@@ -640,12 +721,9 @@ absl::Status Engine::DeleteOverride(bool is_domain, const std::string& subject) 
   o.subject = subject;
   if (auto s = ValidateOverride(o); !s.ok()) return s;
   std::lock_guard lock(writer_mu_);
-  {
-    std::shared_lock read(overrides_mu_);
-    if (!overrides_.contains(OverrideKey(is_domain, o.subject))) {
-      return absl::NotFoundError("no override for " + o.subject);
-    }
-  }
+  auto existing = store_->Get(Store::kOverrides, OverrideKey(is_domain, o.subject));
+  if (!existing.ok()) return existing.status();
+  if (!*existing) return absl::NotFoundError("no override for " + o.subject);
   return ApplyOverrides({o}, true);
 }
 
@@ -694,7 +772,7 @@ absl::StatusOr<DelistOutcome> Engine::Delist(bool is_domain, const std::string& 
   if (out.delisted) batch.Merge(s.Key(), EncodeDelist(now));
   std::vector<std::string> evidence;
   for (const auto& l : e.listings) evidence.push_back(l.reason);
-  batch.Put(Store::kAudit, s.Key() + "\t" + Store::EventKey(now, requester),
+  batch.Put(Store::kAudit, s.Key() + "\t" + Store::TimeKey(now, requester),
             absl::StrCat("requester=", requester, "\toutcome=", out.status, "\tevidence=",
                          absl::StrJoin(evidence, "; ")));
   if (auto st = store_->Commit(batch, true); !st.ok()) return st;
@@ -717,9 +795,7 @@ void Engine::Sweep(int64_t now) {
     if (l.has_score || l.listed()) subjects.push_back(Subject{false, ip, {}});
   });
   if (auto s = Refresh(subjects, now); !s.ok()) spdlog::error("sweep: {}", s.ToString());
-  if (auto s = store_->ExpireBefore(now - options_.event_log_retention_days * kDay); !s.ok()) {
-    spdlog::error("sweep: {}", s.ToString());
-  }
+  store_->ExpireBefore(now - options_.event_log_retention_days * kDay);
 }
 
 std::vector<std::pair<std::string, double>> Engine::StoreFigures() {

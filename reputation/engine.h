@@ -1,11 +1,14 @@
 // engine.h -- the implementation of reputation::Reputation (see reputation.h).
 #pragma once
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "reputation/model.h"
 #include "reputation/reputation.h"
 #include "reputation/store.h"
@@ -15,7 +18,9 @@ namespace repd::reputation {
 class Engine final : public Reputation {
  public:
   Engine(const ReputationOptions& options, std::unique_ptr<Store> store);
+  ~Engine() override;
   absl::Status Rebuild(int64_t now);
+  int64_t Now() const { return clock_(); }
 
   const ListingIndex& index() const override { return index_; }
   absl::StatusOr<IngestOutcome> Ingest(const std::vector<Event>& events) override;
@@ -28,6 +33,7 @@ class Engine final : public Reputation {
   absl::Status DeleteOverride(bool is_domain, const std::string& subject) override;
   absl::StatusOr<DelistOutcome> Delist(bool is_domain, const std::string& subject,
                                        const std::string& requester, int64_t now) override;
+  void WaitForIndex() override;
   void Sweep(int64_t now) override;
   std::vector<std::pair<std::string, double>> StoreFigures() override;
 
@@ -51,16 +57,30 @@ class Engine final : public Reputation {
   int ListedInPrefix(const IpAddress& ip) const;
   void CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes);
   absl::Status ApplyOverrides(const std::vector<Override>& entries, bool remove);
+  void Enqueue(std::vector<Subject> subjects);
+  void RefreshLoop();
 
   ReputationOptions options_;
   std::unique_ptr<Store> store_;
+  std::function<int64_t()> clock_;
   Model model_;
   ListingIndex index_;
   absl::flat_hash_map<std::string, double> trust_;
 
   std::mutex writer_mu_;  // one writer at a time: ingest, overrides, delisting, sweep
+  absl::flat_hash_set<std::string> in_flight_;  // event ids being synced (under writer_mu_)
+  // One Refresh at a time, reading inside the lock: the last published evaluation is always
+  // of the latest evidence.
+  std::mutex refresh_mu_;
+  // Subjects touched by ingestion, waiting for the refresher (coalesced by key).
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_, idle_cv_;
+  std::vector<Subject> queue_;
+  absl::flat_hash_set<std::string> queued_;
+  bool refreshing_ = false, stopping_ = false;
+  std::thread refresher_;
   mutable std::shared_mutex overrides_mu_;
-  absl::flat_hash_map<std::string, Override> overrides_;  // by OverrideKey
+  absl::flat_hash_map<std::string, Override> cidr_overrides_;  // ranges only, by OverrideKey
   mutable std::mutex prefix_mu_;
   absl::flat_hash_map<std::string, int> listed_per_prefix_;
 };

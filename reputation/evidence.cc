@@ -134,10 +134,9 @@ void ApplyIncrement(const Increment& inc, const HalfLives& hl, Record* record) {
 
 }  // namespace
 
-std::string EncodeIncrements(const std::vector<Increment>& increments, const HalfLives& hl) {
+std::string EncodeIncrements(const std::vector<Increment>& increments) {
   Writer w;
   w.U8(static_cast<uint8_t>(OperandKind::kIncrements));
-  for (double h : hl) w.F64(h);
   w.U32(static_cast<uint32_t>(increments.size()));
   for (const auto& inc : increments) {
     w.Str(inc.reporter);
@@ -213,16 +212,12 @@ bool DecodeRecord(std::string_view data, Record* rec) {
   return r.done();
 }
 
-bool ApplyOperand(std::string_view operand, Record* rec) {
+bool ApplyOperand(std::string_view operand, const HalfLives& hl, Record* rec) {
   Reader r(operand);
   uint8_t kind;
   if (!r.U8(&kind)) return false;
   switch (static_cast<OperandKind>(kind)) {
     case OperandKind::kIncrements: {
-      HalfLives hl;
-      for (double& h : hl) {
-        if (!r.F64(&h) || h <= 0) return false;
-      }
       uint32_t n;
       if (!r.U32(&n)) return false;
       for (uint32_t i = 0; i < n; ++i) {

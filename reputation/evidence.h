@@ -63,15 +63,15 @@ struct Increment {
 // Merge operands. Encoded as: kind byte + payload.
 enum class OperandKind : uint8_t { kIncrements = 1, kSetListed = 2, kDelist = 3 };
 
-std::string EncodeIncrements(const std::vector<Increment>& increments, const HalfLives& hl);
+std::string EncodeIncrements(const std::vector<Increment>& increments);
 std::string EncodeSetListed(uint32_t categories, int64_t time, double relist_window_s);
 std::string EncodeDelist(int64_t time);
 
 std::string EncodeRecord(const Record& record);
 // False on a corrupt or unknown encoding.
 bool DecodeRecord(std::string_view data, Record* record);
-// Applies one operand to `record`; false when it is malformed.
-bool ApplyOperand(std::string_view operand, Record* record);
+// Applies one operand to `record` with the configured half-lives; false when it is malformed.
+bool ApplyOperand(std::string_view operand, const HalfLives& half_lives, Record* record);
 
 inline constexpr size_t kMaxDomainsPerIp = 32;
 

@@ -40,7 +40,9 @@ class Model {
   int Score(double credible, double volume) const;
   double Confidence(double volume) const;
 
-  Evaluation Evaluate(const Record& record, int64_t now) const;
+  // `explain`: also put every statement in words into reasons (reports); the listing path
+  // only needs the verdict.
+  Evaluation Evaluate(const Record& record, int64_t now, bool explain = true) const;
 
   // The wait before a self-service delisting may succeed, doubled by each relisting within
   // the relist window.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,6 +32,8 @@ struct ReputationOptions {
   // Text of TXT answers; "$" is replaced by the queried subject.
   std::string txt_template = "Listed by repd: {reason}. See http://repd.test/lookup/$";
   bool read_only = false;  // `repd query` / `repd export` on a stopped service's data dir
+  // Unix seconds now; the system clock when empty (simulations and tests set their own).
+  std::function<int64_t()> clock;
 };
 
 // Outcome of a feedback batch, line by line.
@@ -125,6 +128,10 @@ class Reputation {
   virtual absl::Status DeleteOverride(bool is_domain, const std::string& subject) = 0;
   virtual absl::StatusOr<DelistOutcome> Delist(bool is_domain, const std::string& subject,
                                                const std::string& requester, int64_t now) = 0;
+
+  // Ingest returns once events are durable; the index catches up on its own thread within
+  // milliseconds. This waits until everything ingested so far is visible in index().
+  virtual void WaitForIndex() = 0;
 
   // Brings decayed listings up to date (they end on their own); run periodically.
   virtual void Sweep(int64_t now) = 0;

@@ -19,13 +19,14 @@ namespace repd::reputation {
 
 namespace {
 
-constexpr const char* kFamilyNames[Store::kFamilyCount] = {"subjects",  "events", "seen",
-                                                           "overrides", "audit",  "meta"};
+constexpr const char* kFamilyNames[Store::kFamilyCount] = {"subjects", "events", "overrides",
+                                                           "audit", "meta"};
 constexpr std::string_view kSchemaKey = "schema_version";
 
 // Folds increments into a subject's record, so ingestion never reads before it writes.
 class EvidenceMergeOperator final : public rocksdb::MergeOperator {
  public:
+  explicit EvidenceMergeOperator(const HalfLives& half_lives) : half_lives_(half_lives) {}
   bool FullMergeV2(const MergeOperationInput& in, MergeOperationOutput* out) const override {
     Record record;
     if (in.existing_value != nullptr &&
@@ -35,7 +36,7 @@ class EvidenceMergeOperator final : public rocksdb::MergeOperator {
     }
     for (const rocksdb::Slice& op : in.operand_list) {
       Record before = record;
-      if (!ApplyOperand(std::string_view(op.data(), op.size()), &record)) {
+      if (!ApplyOperand(std::string_view(op.data(), op.size()), half_lives_, &record)) {
         record = std::move(before);  // a malformed operand is skipped, whole
       }
     }
@@ -43,26 +44,29 @@ class EvidenceMergeOperator final : public rocksdb::MergeOperator {
     return true;
   }
   const char* Name() const override { return "repd.EvidenceMerge.v1"; }
+
+ private:
+  HalfLives half_lives_;
 };
 
-// Seen ids are kept as long as raw events: the value is the event time.
+// Raw events, and with them their ids, are kept for the retention period.
 class RetentionFilter final : public rocksdb::CompactionFilter {
  public:
   explicit RetentionFilter(const std::atomic<int64_t>* cutoff) : cutoff_(cutoff) {}
   bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*,
               bool*) const override {
     int64_t time;
-    if (value.size() != sizeof time) return false;
+    if (value.size() < sizeof time) return false;
     std::memcpy(&time, value.data(), sizeof time);
     return time < cutoff_->load(std::memory_order_relaxed);
   }
-  const char* Name() const override { return "repd.SeenRetention"; }
+  const char* Name() const override { return "repd.EventRetention"; }
 
  private:
   const std::atomic<int64_t>* cutoff_;
 };
 
-std::atomic<int64_t> g_seen_cutoff{0};
+std::atomic<int64_t> g_event_cutoff{0};
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -93,7 +97,8 @@ absl::Status CheckDir(const std::string& dir, bool read_only) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool read_only) {
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool read_only,
+                                                   const HalfLives& half_lives) {
   if (auto s = CheckDir(dir, read_only); !s.ok()) return s;
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -114,9 +119,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool 
   for (int f = 0; f < kFamilyCount; ++f) {
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory = table_factory;
-    if (f == kSubjects) cf.merge_operator = std::make_shared<EvidenceMergeOperator>();
-    if (f == kSeen) {
-      static RetentionFilter filter(&g_seen_cutoff);
+    if (f == kSubjects) cf.merge_operator = std::make_shared<EvidenceMergeOperator>(half_lives);
+    if (f == kEvents || f == kSubjects) {
+      // Nearly every event-id lookup is a miss: a memtable Bloom filter answers it.
+      cf.memtable_whole_key_filtering = true;
+      cf.memtable_prefix_bloom_size_ratio = 0.05;
+    }
+    if (f == kEvents) {
+      static RetentionFilter filter(&g_event_cutoff);
       cf.compaction_filter = &filter;
     }
     descriptors.emplace_back(kFamilyNames[f], cf);
@@ -221,6 +231,32 @@ absl::StatusOr<std::optional<Record>> Store::GetRecord(std::string_view subject_
   return record;
 }
 
+std::vector<absl::StatusOr<std::optional<Record>>> Store::GetRecords(
+    const std::vector<std::string>& keys) {
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  db_->MultiGet(rocksdb::ReadOptions(), families_[kSubjects], keys.size(), slices.data(),
+                values.data(), statuses.data());
+  std::vector<absl::StatusOr<std::optional<Record>>> out;
+  out.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      out.emplace_back(std::nullopt);
+    } else if (!statuses[i].ok()) {
+      out.emplace_back(FromRocks(statuses[i], "store read"));
+    } else {
+      Record record;
+      if (DecodeRecord(std::string_view(values[i].data(), values[i].size()), &record)) {
+        out.emplace_back(std::move(record));
+      } else {
+        out.emplace_back(absl::DataLossError(absl::StrCat("corrupt record for ", keys[i])));
+      }
+    }
+  }
+  return out;
+}
+
 void Store::ForEach(Family family, std::string_view prefix,
                     const std::function<void(std::string_view, std::string_view)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), families_[family]));
@@ -231,19 +267,22 @@ void Store::ForEach(Family family, std::string_view prefix,
   }
 }
 
-std::string Store::EventKey(int64_t time, std::string_view id) {
+std::string Store::TimeKey(int64_t time, std::string_view suffix) {
   std::string key(8, '\0');
   uint64_t t = static_cast<uint64_t>(time);
   for (int i = 7; i >= 0; --i, t >>= 8) key[static_cast<size_t>(i)] = static_cast<char>(t & 0xff);
-  key.append(id);
+  key.append(suffix);
   return key;
 }
 
-absl::Status Store::ExpireBefore(int64_t cutoff) {
-  g_seen_cutoff.store(cutoff, std::memory_order_relaxed);
-  std::string begin = EventKey(0, ""), end = EventKey(cutoff, "");
-  return FromRocks(db_->DeleteRange(rocksdb::WriteOptions(), families_[kEvents], begin, end),
-                   "event log expiry");
+void Store::ExpireBefore(int64_t cutoff) {
+  g_event_cutoff.store(cutoff, std::memory_order_relaxed);
+}
+
+absl::Status Store::CompactEvents() {
+  return FromRocks(db_->CompactRange(rocksdb::CompactRangeOptions(), families_[kEvents], nullptr,
+                                     nullptr),
+                   "event log compaction");
 }
 
 std::vector<std::pair<std::string, double>> Store::Figures() {

@@ -25,11 +25,16 @@ inline constexpr int kSchemaVersion = 1;
 
 class Store {
  public:
-  enum Family { kSubjects, kEvents, kSeen, kOverrides, kAudit, kMeta, kFamilyCount };
+  // kEvents: the raw event log keyed by event id, which is also the set of ids seen
+  // (idempotency). Each value starts with the event time (8 bytes, native order): retention
+  // drops events older than the cutoff at compaction.
+  enum Family { kSubjects, kEvents, kOverrides, kAudit, kMeta, kFamilyCount };
 
   // Creates the data dir when needed. Errors name the directory and the cause (in use by
   // another process, not writable, written by a newer repd).
-  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, bool read_only);
+  // `half_lives` are what the evidence merge operator decays with.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir, bool read_only,
+                                                     const HalfLives& half_lives);
   ~Store();
 
   // Writes accumulate in a batch; Commit makes it durable (`sync`: WAL fsync'd first).
@@ -54,16 +59,21 @@ class Store {
   absl::StatusOr<std::optional<std::string>> Get(Family family, std::string_view key);
   // The record with every merge operand applied; nullopt when there is none.
   absl::StatusOr<std::optional<Record>> GetRecord(std::string_view subject_key);
+  // Many records in one MultiGet, in the order of `keys`.
+  std::vector<absl::StatusOr<std::optional<Record>>> GetRecords(
+      const std::vector<std::string>& keys);
   void ForEach(Family family, std::string_view prefix,
                const std::function<void(std::string_view key, std::string_view value)>& fn);
 
-  // Drops raw events and seen ids older than `cutoff` (unix seconds).
-  absl::Status ExpireBefore(int64_t cutoff);
+  // Raw events (and so their ids) older than `cutoff` (unix seconds) go at the next
+  // compaction; CompactEvents forces one.
+  void ExpireBefore(int64_t cutoff);
+  absl::Status CompactEvents();
 
   std::vector<std::pair<std::string, double>> Figures();
 
-  // Event log keys sort by time: 8 bytes big-endian seconds, then the event id.
-  static std::string EventKey(int64_t time, std::string_view id);
+  // Audit keys sort by time: 8 bytes big-endian seconds, then `suffix`.
+  static std::string TimeKey(int64_t time, std::string_view suffix);
 
  private:
   Store() = default;

@@ -48,6 +48,7 @@ class EngineTest : public ::testing::Test {
   IngestOutcome Ingest(const std::vector<Event>& events) {
     auto out = rep_->Ingest(events);
     EXPECT_TRUE(out.ok()) << out.status();
+    rep_->WaitForIndex();
     return out.ok() ? *out : IngestOutcome{};
   }
   std::optional<Listing> Ip(const std::string& ip) {
@@ -142,6 +143,10 @@ TEST_F(EngineTest, SharedProviderIpIsJudgedByTheVerifiedDomain) {
       rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"spammy.example"}}, Now()).action,
       "reject");
   EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {}}, Now()).action, "tempfail");
+  // A domain nobody knows yet, from the provider: judged by the domain, so it waits.
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"brand-new.example"}}, Now())
+                .action,
+            "tempfail");
 }
 
 TEST_F(EngineTest, FreshDomainCannotCarryMailPastAScore) {
@@ -237,19 +242,19 @@ TEST_F(EngineTest, SweepEndsListingsWhenEvidenceDecays) {
 TEST(StoreTest, NewerSchemaIsRefusedWithAClearError) {
   std::string dir = testing::MakeTempDir("repd-schema") + "/var";
   {
-    auto store = Store::Open(dir, false);
+    auto store = Store::Open(dir, false, HalfLives{1, 1, 1, 1, 1, 1, 1});
     ASSERT_TRUE(store.ok());
     auto batch = (*store)->NewBatch();
     batch.Put(Store::kMeta, "schema_version", "99");
     ASSERT_TRUE((*store)->Commit(batch, true).ok());
   }
-  auto store = Store::Open(dir, false);
+  auto store = Store::Open(dir, false, HalfLives{1, 1, 1, 1, 1, 1, 1});
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("newer repd"), std::string::npos);
 }
 
 TEST(StoreTest, UnwritableDirIsAClearError) {
-  auto store = Store::Open("/proc/repd-cannot-be-here/var", false);
+  auto store = Store::Open("/proc/repd-cannot-be-here/var", false, HalfLives{1, 1, 1, 1, 1, 1, 1});
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.status().message().find("/proc/repd-cannot-be-here"), std::string::npos);
 }

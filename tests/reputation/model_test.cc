@@ -30,12 +30,12 @@ class ModelTest : public ::testing::Test {
     inc.weight = IsVolume(type) ? 1.0 : trust;
     inc.cap = trust < 1.0 ? model_.params().untrusted_cap_per_day : 0;
     inc.domain = domain;
-    ASSERT_TRUE(ApplyOperand(EncodeIncrements({inc}, model_.half_lives()), rec));
+    ASSERT_TRUE(ApplyOperand(EncodeIncrements({inc}), model_.half_lives(), rec));
   }
   // What the engine does after each write: remember the listing for hysteresis.
   Evaluation EvaluateAndRemember(Record* rec, int64_t now) {
     Evaluation e = model_.Evaluate(*rec, now);
-    EXPECT_TRUE(ApplyOperand(EncodeSetListed(e.listed, now, 30 * kDay), rec));
+    EXPECT_TRUE(ApplyOperand(EncodeSetListed(e.listed, now, 30 * kDay), model_.half_lives(), rec));
     return e;
   }
 };
@@ -186,7 +186,7 @@ TEST_F(ModelTest, DelistingSetsBadEvidenceAsideAndRelistingDoublesTheWait) {
   Add(&rec, "trusted", EventType::kSpamtrap, 5, kT0);
   EvaluateAndRemember(&rec, kT0);
   EXPECT_EQ(model_.DelistWait(rec, kT0), 24 * 3600);
-  ASSERT_TRUE(ApplyOperand(EncodeDelist(kT0 + 2 * kDay), &rec));
+  ASSERT_TRUE(ApplyOperand(EncodeDelist(kT0 + 2 * kDay), model_.half_lives(), &rec));
   Evaluation after = EvaluateAndRemember(&rec, kT0 + 2 * kDay);
   EXPECT_EQ(after.listed, 0u);
   EXPECT_GT(after.volume, 0) << "volume is the sender's own and stays";
@@ -215,8 +215,34 @@ TEST(EvidenceCodecTest, RecordRoundTripsAndRejectsGarbage) {
   for (size_t cut = 0; cut < bytes.size(); ++cut) {
     EXPECT_FALSE(DecodeRecord(bytes.substr(0, cut), &back)) << cut;
   }
-  EXPECT_FALSE(ApplyOperand("\x09garbage", &back));
-  EXPECT_FALSE(ApplyOperand("", &back));
+  EXPECT_FALSE(ApplyOperand("\x09garbage", HalfLives{1, 1, 1, 1, 1, 1, 1}, &back));
+  EXPECT_FALSE(ApplyOperand("", HalfLives{1, 1, 1, 1, 1, 1, 1}, &back));
+}
+
+}  // namespace
+}  // namespace repd::reputation
+
+namespace repd::reputation {
+namespace {
+
+TEST_F(ModelTest, CollusionBelowFullTrustCannotListAVouchedSender) {
+  Record rec;
+  Add(&rec, "trusted", EventType::kDelivered, 5000, kT0 - 10 * kDay);
+  Add(&rec, "trusted", EventType::kDelivered, 5000, kT0);
+  for (const char* liar : {"liar1", "liar2", "liar3"}) {
+    Add(&rec, liar, EventType::kSpamtrap, 10, kT0);
+    Add(&rec, liar, EventType::kBot, 10, kT0);
+  }
+  Evaluation e = model_.Evaluate(rec, kT0);
+  EXPECT_EQ(e.listed, 0u);
+  EXPECT_TRUE(e.good_standing);
+  // The same claims against a sender nobody trusted vouches for do list.
+  Record unknown;
+  for (const char* liar : {"liar1", "liar2", "liar3"}) Add(&unknown, liar, EventType::kSpamtrap, 10, kT0);
+  EXPECT_NE(model_.Evaluate(unknown, kT0).listed & (1u << kCategoryTrap), 0u);
+  // A fully trusted trap network still lists a vouched sender.
+  Add(&rec, "trusted2", EventType::kSpamtrap, 3, kT0);
+  EXPECT_NE(model_.Evaluate(rec, kT0).listed & (1u << kCategoryTrap), 0u);
 }
 
 }  // namespace

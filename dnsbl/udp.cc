@@ -1,0 +1,173 @@
+#include "dnsbl/udp.h"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/ip/v6_only.hpp>
+#include <chrono>
+#include <ctime>
+
+#include "absl/strings/str_cat.h"
+
+namespace repd::dnsbl {
+
+namespace {
+
+using boost::asio::ip::udp;
+
+constexpr size_t kBatch = 64;
+// Queries larger than this are not DNSBL queries; they arrive truncated and get no answer.
+constexpr size_t kMaxQuery = 1536;
+// Batches drained per wake-up before yielding to other work of the io_context.
+constexpr int kRoundsPerWake = 16;
+
+class UdpListenerImpl final : public UdpListener,
+                              public std::enable_shared_from_this<UdpListenerImpl> {
+ public:
+  UdpListenerImpl(udp::socket socket, ServerContext& context)
+      : socket_(std::move(socket)), context_(context) {
+    out_capacity_ = std::max<size_t>(context.zones.options().max_udp_payload, 512);
+    out_.reset(new uint8_t[kBatch * out_capacity_]);
+    for (size_t i = 0; i < kBatch; ++i) {
+      in_iov_[i] = {in_[i].data(), kMaxQuery};
+      in_msgs_[i].msg_hdr.msg_iov = &in_iov_[i];
+      in_msgs_[i].msg_hdr.msg_iovlen = 1;
+      in_msgs_[i].msg_hdr.msg_name = &peers_[i];
+    }
+  }
+
+  void Start() override { Arm(); }
+  void Stop() override {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+  udp::endpoint local_endpoint() const override { return socket_.local_endpoint(); }
+
+ private:
+  void Arm() {
+    socket_.async_wait(udp::socket::wait_read,
+                       [self = shared_from_this()](const boost::system::error_code& ec) {
+                         if (ec) return;  // closed
+                         self->Drain();
+                         self->Arm();
+                       });
+  }
+
+  void Drain() {
+    const int fd = socket_.native_handle();
+    for (int round = 0; round < kRoundsPerWake; ++round) {
+      for (size_t i = 0; i < kBatch; ++i) {
+        in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+        in_msgs_[i].msg_hdr.msg_flags = 0;
+      }
+      const int n = recvmmsg(fd, in_msgs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+      if (n <= 0) return;
+      const auto start = std::chrono::steady_clock::now();
+      const auto snapshot = context_.index.Current();
+      const uint32_t now = static_cast<uint32_t>(std::time(nullptr));
+      unsigned out = 0;
+      for (int i = 0; i < n; ++i) {
+        out += Answer(static_cast<size_t>(i), *snapshot, now, out);
+      }
+      Send(fd, out);
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      for (unsigned i = 0; i < out; ++i) latency_of_[i]->Observe(seconds);
+      if (static_cast<size_t>(n) < kBatch) return;
+    }
+  }
+
+  // Answers message `i` into reply slot `slot`; returns 1 when there is a reply to send.
+  unsigned Answer(size_t i, const reputation::ListingIndex::Snapshot& snapshot, uint32_t now,
+                  unsigned slot) {
+    const mmsghdr& msg = in_msgs_[i];
+    const ServerMetrics& m = context_.metrics;
+    if (msg.msg_hdr.msg_flags & MSG_TRUNC) {
+      m.dropped->Add();
+      return 0;
+    }
+    const ParseStatus status = ParseQuery(in_[i].data(), msg.msg_len, &query_);
+    uint8_t* reply = out_.get() + slot * out_capacity_;
+    AnswerInfo info;
+    size_t size = BuildAnswer(query_, status, context_.zones, snapshot, Transport::kUdp,
+                              UdpLimit(query_, context_.zones.options()), reply, out_capacity_,
+                              &info);
+    if (size == 0) {
+      m.dropped->Add();
+      return 0;
+    }
+    if (context_.rrl) {
+      switch (context_.rrl->Check(reinterpret_cast<const sockaddr*>(&peers_[i]), now)) {
+        case RateLimiter::Verdict::kAnswer: break;
+        case RateLimiter::Verdict::kDrop: m.rate_limited->Add(); return 0;
+        case RateLimiter::Verdict::kSlip:
+          m.rate_limited->Add();
+          size = BuildTruncated(query_, context_.zones.options(), reply, out_capacity_);
+          if (size == 0) return 0;
+          break;
+      }
+    }
+    latency_of_[slot] = m.Count(context_.zones, info).latency;
+    out_iov_[slot] = {reply, size};
+    msghdr& h = out_msgs_[slot].msg_hdr;
+    h = {};
+    h.msg_name = &peers_[i];
+    h.msg_namelen = msg.msg_hdr.msg_namelen;
+    h.msg_iov = &out_iov_[slot];
+    h.msg_iovlen = 1;
+    return 1;
+  }
+
+  void Send(int fd, unsigned count) {
+    unsigned sent = 0;
+    while (sent < count) {
+      const int r = sendmmsg(fd, out_msgs_.data() + sent, count - sent, MSG_DONTWAIT);
+      // A full send buffer drops the rest, as UDP would: the clients retry.
+      if (r <= 0) {
+        context_.metrics.dropped->Add(count - sent);
+        return;
+      }
+      sent += static_cast<unsigned>(r);
+    }
+  }
+
+  udp::socket socket_;
+  ServerContext& context_;
+  Query query_;
+  std::array<std::array<uint8_t, kMaxQuery>, kBatch> in_;
+  std::array<iovec, kBatch> in_iov_{};
+  std::array<mmsghdr, kBatch> in_msgs_{};
+  std::array<sockaddr_storage, kBatch> peers_{};
+  size_t out_capacity_;
+  std::unique_ptr<uint8_t[]> out_;
+  std::array<iovec, kBatch> out_iov_{};
+  std::array<mmsghdr, kBatch> out_msgs_{};
+  std::array<metrics::Histogram*, kBatch> latency_of_{};
+};
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<UdpListener>> UdpListener::Bind(boost::asio::io_context& io,
+                                                               const udp::endpoint& endpoint,
+                                                               bool reuse_port,
+                                                               ServerContext& context) {
+  udp::socket socket(io);
+  boost::system::error_code ec;
+  socket.open(endpoint.protocol(), ec);
+  if (!ec && endpoint.address().is_v6()) socket.set_option(boost::asio::ip::v6_only(true), ec);
+  if (!ec && reuse_port) {
+    int one = 1;
+    if (setsockopt(socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      ec.assign(errno, boost::system::system_category());
+    }
+  }
+  if (!ec) socket.bind(endpoint, ec);
+  if (!ec) socket.non_blocking(true, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("dns listen udp ", endpoint.address().to_string(),
+                                               ":", endpoint.port(), ": ", ec.message()));
+  }
+  return std::make_shared<UdpListenerImpl>(std::move(socket), context);
+}
+
+}  // namespace repd::dnsbl

@@ -1,0 +1,324 @@
+#include "dnsbl/zone.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace repd::dnsbl {
+
+namespace {
+
+using reputation::Listing;
+
+absl::StatusOr<std::string> WireOf(std::string_view key, std::string_view name) {
+  auto wire = NameToWire(name);
+  if (!wire || name.empty() || name == ".") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", std::string(key), "': '", std::string(name),
+                     "' is not a valid zone or host name"));
+  }
+  return *wire;
+}
+
+// The RFC 5782 "listed" test point: one category, a score and an allow entry, so that it
+// answers in every zone.
+const Listing& TestPointListing() {
+  static const Listing listing = [] {
+    Listing l;
+    l.categories = 1u << reputation::kCategorySpam;
+    l.has_score = true;
+    l.score = 0;
+    l.allow_trust = 0;
+    l.txt = reputation::InternTxt("RFC 5782 test point: $ is always listed");
+    return l;
+  }();
+  return listing;
+}
+
+int HexNibble(uint8_t c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// Decimal 0..255 without leading zeros: "01.2.3.4" is not an address (inet_pton agrees).
+int Octet(const uint8_t* label) {
+  const uint8_t n = label[0];
+  if (n == 0 || n > 3 || (n > 1 && label[1] == '0')) return -1;
+  int v = 0;
+  for (int i = 1; i <= n; ++i) {
+    if (label[i] < '0' || label[i] > '9') return -1;
+    v = v * 10 + (label[i] - '0');
+  }
+  return v > 255 ? -1 : v;
+}
+
+}  // namespace
+
+absl::StatusOr<ZoneSet> ZoneSet::Create(const DnsOptions& options) {
+  ZoneSet set;
+  set.options_ = options;
+  if (options.ns.empty()) return absl::InvalidArgumentError("config key 'dns.ns': needs a name");
+  const std::pair<ZoneKind, std::pair<const char*, const std::string*>> kinds[] = {
+      {ZoneKind::kIpBlock, {"zones.ip_block", &options.zones.ip_block}},
+      {ZoneKind::kDomainBlock, {"zones.domain_block", &options.zones.domain_block}},
+      {ZoneKind::kAllow, {"zones.allow", &options.zones.allow}},
+      {ZoneKind::kScore, {"zones.score", &options.zones.score}},
+  };
+  for (const auto& [kind, key_name] : kinds) {
+    Zone zone;
+    zone.kind = kind;
+    auto wire = WireOf(key_name.first, *key_name.second);
+    if (!wire.ok()) return wire.status();
+    zone.wire = *wire;
+    zone.name = WireToName(reinterpret_cast<const uint8_t*>(zone.wire.data()));
+    for (const Zone& other : set.zones_) {
+      if (other.wire == zone.wire) {
+        return absl::InvalidArgumentError(absl::StrCat("config key '", key_name.first,
+                                                       "': zone '", zone.name,
+                                                       "' is configured twice"));
+      }
+    }
+    for (const std::string& ns : options.ns) {
+      auto ns_wire = WireOf("dns.ns", ns);
+      if (!ns_wire.ok()) return ns_wire.status();
+      zone.ns.push_back(CompressAgainst(*ns_wire, zone.wire));
+    }
+    zone.mname = zone.ns.front();
+    std::string rname = options.hostmaster.empty() ? "hostmaster." + zone.name
+                                                   : options.hostmaster;
+    auto rname_wire = WireOf("dns.hostmaster", rname);
+    if (!rname_wire.ok()) return rname_wire.status();
+    zone.rname = CompressAgainst(*rname_wire, zone.wire);
+    set.zones_.push_back(std::move(zone));
+  }
+  return set;
+}
+
+const Zone* ZoneSet::Find(const uint8_t* lower_wire, size_t wire_len,
+                          const uint8_t* label_offsets, size_t label_count,
+                          size_t* relative) const {
+  const Zone* best = nullptr;
+  for (const Zone& zone : zones_) {
+    if (zone.wire.size() > wire_len) continue;
+    if (best != nullptr && zone.wire.size() <= best->wire.size()) continue;
+    const size_t start = wire_len - zone.wire.size();
+    if (std::memcmp(lower_wire + start, zone.wire.data(), zone.wire.size()) != 0) continue;
+    // The match must start on a label boundary ("xbl.repd.test" is not in "bl.repd.test").
+    size_t labels_before = 0;
+    while (labels_before < label_count && label_offsets[labels_before] < start) ++labels_before;
+    if (start != wire_len - 1 &&
+        (labels_before == label_count || label_offsets[labels_before] != start)) {
+      continue;
+    }
+    best = &zone;
+    *relative = labels_before;
+  }
+  return best;
+}
+
+bool ZoneSet::DecodeSubject(const Zone& zone, const uint8_t* w, size_t relative,
+                            Subject* out) {
+  out->is_domain = false;
+  if (zone.serves_ips() && relative == 4) {
+    uint32_t v4 = 0;
+    bool ok = true;
+    const uint8_t* p = w;
+    for (int i = 0; i < 4 && ok; ++i) {
+      int o = Octet(p);
+      ok = o >= 0;
+      v4 |= static_cast<uint32_t>(o) << (8 * i);  // reversed: the first label is the last octet
+      p += p[0] + 1;
+    }
+    if (ok) {
+      out->ip = reputation::IpAddress::FromV4(v4);
+      return true;
+    }
+  }
+  if (zone.serves_ips() && relative == 32) {
+    std::array<uint8_t, 16> bytes{};
+    bool ok = true;
+    for (int i = 0; i < 32 && ok; ++i) {
+      const uint8_t* label = w + 2 * i;
+      int v = label[0] == 1 ? HexNibble(label[1]) : -1;
+      ok = v >= 0;
+      // Nibble i (from the start of the name) is nibble 31 - i of the address.
+      const int nibble = 31 - i;
+      bytes[nibble / 2] |= static_cast<uint8_t>(nibble % 2 == 0 ? v << 4 : v);
+    }
+    if (ok) {
+      out->ip = reputation::IpAddress::FromV6(bytes);
+      return true;
+    }
+  }
+  if (!zone.serves_domains() || relative == 0) return false;
+  // Labels joined with dots; a label holding a dot could forge another name, so it is no
+  // subject at all.
+  size_t len = 0;
+  const uint8_t* p = w;
+  for (size_t i = 0; i < relative; ++i) {
+    if (i > 0) out->domain[len++] = '.';
+    if (std::memchr(p + 1, '.', p[0]) != nullptr) return false;
+    std::memcpy(out->domain + len, p + 1, p[0]);
+    len += p[0];
+    p += p[0] + 1;
+  }
+  out->domain_len = len;
+  out->is_domain = true;
+  return true;
+}
+
+TestPoint ClassifyTestPoint(const Subject& s) {
+  if (s.is_domain) {
+    if (s.domain_view() == "test") return TestPoint::kListed;
+    if (s.domain_view() == "invalid") return TestPoint::kNotListed;
+    return TestPoint::kNone;
+  }
+  if (!s.ip.v4) return TestPoint::kNone;
+  const uint32_t v4 = s.ip.V4HostOrder();
+  if (v4 == 0x7f000002) return TestPoint::kListed;
+  if (v4 == 0x7f000001) return TestPoint::kNotListed;
+  return TestPoint::kNone;
+}
+
+ZoneRecords ZoneSet::RecordsOf(const Zone& zone, const Listing& l) const {
+  ZoneRecords r;
+  auto add = [&r](int third, int last) {
+    r.a_third[r.a_count] = static_cast<uint8_t>(third);
+    r.a_last[r.a_count] = static_cast<uint8_t>(last);
+    ++r.a_count;
+  };
+  switch (zone.kind) {
+    case ZoneKind::kIpBlock:
+    case ZoneKind::kDomainBlock: {
+      const int third = zone.kind == ZoneKind::kIpBlock ? 0 : 1;
+      for (int c = 1; c < 32; ++c) {
+        if (l.categories & (1u << c)) add(third, c);
+      }
+      if (r.a_count > 0) r.txt = l.txt;
+      break;
+    }
+    case ZoneKind::kAllow:
+      if (l.allow_trust >= 0) {
+        add(l.shared ? options_.shared_allow_category : options_.allow_category,
+            l.allow_trust > 3 ? 3 : l.allow_trust);
+      }
+      break;
+    case ZoneKind::kScore:
+      if (l.has_score) add(4, l.score > 100 ? 100 : l.score);
+      break;
+  }
+  return r;
+}
+
+ZoneRecords ZoneSet::TestPointRecords(const Zone& zone) const {
+  return RecordsOf(zone, TestPointListing());
+}
+
+ZoneRecords ZoneSet::Lookup(const Zone& zone, const Subject& subject,
+                            const reputation::ListingIndex::Snapshot& snapshot) const {
+  switch (ClassifyTestPoint(subject)) {
+    case TestPoint::kListed: return TestPointRecords(zone);
+    case TestPoint::kNotListed: return {};
+    case TestPoint::kNone: break;
+  }
+  std::optional<Listing> l = subject.is_domain ? snapshot.FindDomain(subject.domain_view())
+                                               : snapshot.FindIp(subject.ip);
+  return l ? RecordsOf(zone, *l) : ZoneRecords{};
+}
+
+size_t SubjectText(const Subject& s, char* buf) {
+  if (s.is_domain) {
+    std::memcpy(buf, s.domain, s.domain_len);
+    return s.domain_len;
+  }
+  if (inet_ntop(s.ip.v4 ? AF_INET : AF_INET6, s.ip.bytes.data(), buf, kMaxName) == nullptr) {
+    return 0;
+  }
+  return std::strlen(buf);
+}
+
+std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
+                                   const reputation::ListingIndex::Snapshot& snapshot) {
+  std::vector<ZoneEntry> out;
+  const ZoneRecords test_point = zones.TestPointRecords(zone);
+  if (zone.serves_ips()) {
+    ZoneEntry e;
+    e.subject.ip = reputation::IpAddress::FromV4(0x7f000002);
+    e.records = test_point;
+    out.push_back(e);
+    e.subject.ip.v4 = false;
+    e.subject.ip.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 2};
+    out.push_back(e);
+  }
+  if (zone.serves_domains()) {
+    ZoneEntry e;
+    e.subject.is_domain = true;
+    e.subject.domain_len = 4;
+    std::memcpy(e.subject.domain, "test", 4);
+    e.records = test_point;
+    out.push_back(e);
+  }
+  const size_t fixed = out.size();
+  if (zone.serves_ips()) {
+    snapshot.ForEachIp([&](const reputation::IpAddress& ip, const Listing& l) {
+      ZoneEntry e;
+      e.subject.ip = ip;
+      if (ClassifyTestPoint(e.subject) != TestPoint::kNone) return;
+      e.records = zones.RecordsOf(zone, l);
+      if (!e.records.empty()) out.push_back(e);
+    });
+  }
+  const size_t ips_end = out.size();
+  if (zone.serves_domains()) {
+    snapshot.ForEachDomain([&](std::string_view domain, const Listing& l) {
+      ZoneEntry e;
+      if (domain.empty() || domain.size() >= kMaxName) return;
+      e.subject.is_domain = true;
+      e.subject.domain_len = domain.size();
+      std::memcpy(e.subject.domain, domain.data(), domain.size());
+      if (ClassifyTestPoint(e.subject) != TestPoint::kNone) return;
+      e.records = zones.RecordsOf(zone, l);
+      if (!e.records.empty()) out.push_back(e);
+    });
+  }
+  std::sort(out.begin() + fixed, out.begin() + ips_end, [](const ZoneEntry& a, const ZoneEntry& b) {
+    return a.subject.ip < b.subject.ip;
+  });
+  std::sort(out.begin() + ips_end, out.end(), [](const ZoneEntry& a, const ZoneEntry& b) {
+    return a.subject.domain_view() < b.subject.domain_view();
+  });
+  return out;
+}
+
+std::string OwnerLabels(const Subject& s) {
+  std::string out;
+  if (s.is_domain) {
+    std::string_view d = s.domain_view();
+    size_t start = 0;
+    while (start <= d.size()) {
+      size_t dot = d.find('.', start);
+      if (dot == std::string_view::npos) dot = d.size();
+      out.push_back(static_cast<char>(dot - start));
+      out.append(d.substr(start, dot - start));
+      start = dot + 1;
+    }
+  } else if (s.ip.v4) {
+    for (int i = 3; i >= 0; --i) {
+      std::string octet = std::to_string(s.ip.bytes[i]);
+      out.push_back(static_cast<char>(octet.size()));
+      out += octet;
+    }
+  } else {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; --i) {
+      out += {1, kHex[s.ip.bytes[i] & 0xf], 1, kHex[s.ip.bytes[i] >> 4]};
+    }
+  }
+  return out;
+}
+
+}  // namespace repd::dnsbl

@@ -1,0 +1,133 @@
+// Imports from rbldnsd data and the benchmark CSV; exports as master file and rbldnsd data.
+#include "dnsbl/zone_files.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "tests/dnsbl/test_util.h"
+
+namespace repd::dnsbl {
+namespace {
+
+using ::testing::HasSubstr;
+using reputation::Override;
+
+TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
+  std::istringstream in(
+      "# comment\n"
+      "$SOA 3600 ns1 hostmaster 1 2 3 4 5\n"
+      ":127.0.0.2:Listed $ (see http://repd.test/lookup/$)\n"
+      "1.2.3.4 :127.0.0.4:bot: $\n"
+      "5.6.7.8\n"
+      "9.9.9\n"
+      "10.0.0.0/8 :10:policy range\n"
+      "11.0.0.1-3\n"
+      "!12.0.0.1\n"
+      "300.1.1.1\n"
+      "2001:db8::/32 :3\n");
+  ImportWarnings warnings;
+  auto r = ParseRbldnsd(in, {.source = "ip4.rbl"}, &warnings);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 8u);
+  EXPECT_EQ((*r)[0].subject, "1.2.3.4");
+  EXPECT_EQ((*r)[0].category, 4);
+  EXPECT_EQ((*r)[0].txt, "bot: $");
+  EXPECT_EQ((*r)[0].action, Override::Action::kBlock);
+  EXPECT_FALSE((*r)[0].is_domain);
+  EXPECT_EQ((*r)[1].subject, "5.6.7.8");
+  EXPECT_EQ((*r)[1].category, 2);
+  EXPECT_EQ((*r)[1].txt, "Listed $ (see http://repd.test/lookup/$)");
+  EXPECT_EQ((*r)[2].subject, "9.9.9.0/24");
+  EXPECT_EQ((*r)[3].subject, "10.0.0.0/8");
+  EXPECT_EQ((*r)[3].action, Override::Action::kPolicy);
+  EXPECT_EQ((*r)[3].txt, "policy range");
+  EXPECT_EQ((*r)[4].subject, "11.0.0.1");
+  EXPECT_EQ((*r)[6].subject, "11.0.0.3");
+  EXPECT_EQ((*r)[7].subject, "2001:db8::/32");
+  EXPECT_EQ((*r)[7].category, 3);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_THAT(warnings[0], HasSubstr("ip4.rbl:9: exclusions"));
+  EXPECT_THAT(warnings[1], HasSubstr("ip4.rbl:10: not an address"));
+}
+
+TEST(ZoneFilesTest, ParsesDnset) {
+  std::istringstream in(":127.0.1.2:Domain $ listed\nExample.COM\n*.wild.example\nbad..name\n");
+  ImportWarnings warnings;
+  auto r = ParseRbldnsd(in, {}, &warnings);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_TRUE((*r)[0].is_domain);
+  EXPECT_EQ((*r)[0].subject, "example.com");
+  EXPECT_EQ((*r)[0].category, 2);
+  EXPECT_EQ(warnings.size(), 2u);
+}
+
+TEST(ZoneFilesTest, ParsesTheBenchmarkCsv) {
+  std::istringstream in(
+      "kind,subject,code,category\n"
+      "ip,1.2.3.4,127.0.0.3,trap\n"
+      "domain,abc.com,127.0.1.2,spam\n"
+      "ip,abc.com,127.0.0.2,spam\n"
+      "garbage\n");
+  ImportWarnings warnings;
+  auto r = ParseListingsCsv(in, {}, &warnings);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].category, 3);
+  EXPECT_EQ((*r)[1].subject, "abc.com");
+  EXPECT_TRUE((*r)[1].is_domain);
+  EXPECT_EQ(warnings.size(), 2u);
+  std::istringstream no_header("ip,1.2.3.4,127.0.0.3,trap\n");
+  EXPECT_FALSE(ParseListingsCsv(no_header, {}, nullptr).ok());
+}
+
+TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
+  reputation::ListingIndex index;
+  testing::FillIndex(index);
+  std::ostringstream out;
+  ExportZone(*index.Current(), DnsOptions{}, out);
+  const std::string text = out.str();
+  EXPECT_THAT(text, HasSubstr("$ORIGIN bl.repd.test.\n"));
+  EXPECT_THAT(text, HasSubstr("4.3.2.1 300 IN A 127.0.0.4\n"));
+  EXPECT_THAT(text, HasSubstr("4.3.2.1 300 IN TXT \"Listed: 1.2.3.4 sent spam\"\n"));
+  EXPECT_THAT(text, HasSubstr("example.com 300 IN A 127.0.1.2\n"));
+  EXPECT_THAT(text, HasSubstr("good.example 300 IN A 127.0.20.2\n"));
+  EXPECT_THAT(text, HasSubstr("2.0.0.127 300 IN A 127.0.0.2\n"));
+  // Every line parses as a record for ldns.
+  std::istringstream lines(text);
+  std::string line, origin;
+  int records = 0;
+  while (std::getline(lines, line)) {
+    if (line.rfind("$ORIGIN ", 0) == 0) {
+      origin = line.substr(8);
+      continue;
+    }
+    ldns_rr* rr = nullptr;
+    LdnsRdf origin_rdf(ldns_dname_new_frm_str(origin.c_str()));
+    ASSERT_EQ(ldns_rr_new_frm_str(&rr, line.c_str(), 0, origin_rdf.get(), nullptr), LDNS_STATUS_OK)
+        << line;
+    ldns_rr_free(rr);
+    ++records;
+  }
+  EXPECT_GT(records, 20);
+}
+
+TEST(ZoneFilesTest, RbldnsdExportRoundTripsThroughTheImporter) {
+  reputation::ListingIndex index;
+  testing::FillIndex(index);
+  std::ostringstream out;
+  ExportRbldnsd(*index.Current(), DnsOptions{}, RbldnsdDataset::kIp4set, out);
+  EXPECT_THAT(out.str(), HasSubstr("1.2.3.4 :127.0.0.2:Listed: $ sent spam\n"));
+  EXPECT_THAT(out.str(), HasSubstr("1.2.3.4 :127.0.0.4:Listed: $ sent spam\n"));
+  std::istringstream in(out.str());
+  auto r = ParseRbldnsd(in, {}, nullptr);
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[1].category, 4);
+  EXPECT_EQ((*r)[1].txt, "Listed: $ sent spam");
+}
+
+}  // namespace
+}  // namespace repd::dnsbl

@@ -1,0 +1,168 @@
+// Benchmarks of reputation/: feedback ingestion through the engine next to RocksDB's own write
+// rate for the same batches (the anchor), ListingIndex lookups, and memory per listed subject.
+// Run with scripts/bench_reputation (pinned to one core).
+#include <benchmark/benchmark.h>
+#include <malloc.h>
+
+#include <random>
+
+#include "reputation/listing_index.h"
+#include "reputation/reputation.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "tests/support/repd_process.h"
+
+namespace repd::reputation {
+namespace {
+
+constexpr size_t kBatch = 5000;
+
+std::vector<Event> MakeBatch(std::mt19937& rng, uint64_t& next_id, int64_t now) {
+  static constexpr EventType kTypes[] = {EventType::kDelivered, EventType::kDelivered,
+                                         EventType::kAuthPass,  EventType::kComplaint,
+                                         EventType::kSpamtrap,  EventType::kBot};
+  std::vector<Event> batch(kBatch);
+  for (auto& e : batch) {
+    e.id = "bench-" + std::to_string(next_id++);
+    e.type = kTypes[rng() % std::size(kTypes)];
+    e.time = now - static_cast<int64_t>(rng() % 86400);
+    e.ip = IpAddress::FromV4(0x0b000000 + rng() % 1'000'000);
+    if (rng() % 2) e.domain = "sender" + std::to_string(rng() % 100'000) + ".example";
+    e.reporter = "reporter" + std::to_string(rng() % 8);
+    e.count = 1 + rng() % 20;
+  }
+  return batch;
+}
+
+int64_t Now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+void BM_EngineIngest(benchmark::State& state) {
+  ReputationOptions options;
+  options.data_dir = testing::MakeTempDir("repd-bench") + "/var";
+  options.reporters = {{"reporter0", 1.0}, {"reporter1", 1.0}};
+  auto rep = Reputation::Open(options);
+  if (!rep.ok()) {
+    state.SkipWithError(std::string(rep.status().message()).c_str());
+    return;
+  }
+  std::mt19937 rng(1);
+  uint64_t id = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto batch = MakeBatch(rng, id, Now());
+    state.ResumeTiming();
+    auto out = (*rep)->Ingest(batch);
+    if (!out.ok() || out->accepted != kBatch) state.SkipWithError("ingest failed");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+  // The index catches up on the refresher thread; how far behind was it at the end?
+  auto start = std::chrono::steady_clock::now();
+  (*rep)->WaitForIndex();
+  state.counters["index_catch_up_ms"] = std::chrono::duration<double, std::milli>(
+                                            std::chrono::steady_clock::now() - start)
+                                            .count();
+  state.counters["index_subjects"] = static_cast<double>((*rep)->index().Current()->Size());
+}
+BENCHMARK(BM_EngineIngest)->Unit(benchmark::kMillisecond)->MinTime(5)->UseRealTime();
+
+// The anchor: the rows the engine writes for the same batches, as plain Puts of similar size
+// (the event under its id, and one value per subject it touches: ip, domain, organisational
+// domain), one synced WriteBatch per 5,000 events.
+void BM_RocksDbPlainPutAnchor(benchmark::State& state) {
+rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(options, testing::MakeTempDir("repd-anchor"), &raw);
+  if (!s.ok()) {
+    state.SkipWithError(s.ToString().c_str());
+    return;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::mt19937 rng(1);
+  uint64_t id = 0;
+  rocksdb::WriteOptions sync;
+  sync.sync = true;
+  std::string value(64, 'v');
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto batch = MakeBatch(rng, id, Now());
+    state.ResumeTiming();
+    rocksdb::WriteBatch wb;
+    for (const auto& e : batch) {
+      wb.Put(e.id, value);
+      wb.Put("ip:" + e.ip->ToString(), value);
+      if (!e.domain.empty()) {
+        wb.Put("dom:" + e.domain, value);
+        wb.Put("dom:" + OrganizationalDomain(e.domain), value);
+      }
+    }
+    if (!db->Write(sync, &wb).ok()) state.SkipWithError("write failed");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatch));
+}
+BENCHMARK(BM_RocksDbPlainPutAnchor)->Unit(benchmark::kMillisecond)->MinTime(5)->UseRealTime();
+
+ListingIndex& BigIndex() {
+  static ListingIndex* index = [] {
+    auto* idx = new ListingIndex;
+    std::vector<ListingChange> all;
+    Listing l;
+    l.categories = 1u << kCategorySpam;
+    l.txt = InternTxt("listed");
+    for (uint32_t i = 0; i < 1'000'000; ++i) {
+      all.push_back({false, IpAddress::FromV4(0x0b000000 + i * 7), {}, {}, l});
+    }
+    idx->Reset(std::move(all), 0);
+    return idx;
+  }();
+  return *index;
+}
+
+void BM_IndexLookupIp(benchmark::State& state) {
+  ListingIndex& index = BigIndex();
+  std::mt19937 rng(2);
+  std::vector<IpAddress> queries;
+  for (int i = 0; i < 4096; ++i) queries.push_back(IpAddress::FromV4(0x0b000000 + rng() % 7'000'000));
+  size_t i = 0, hits = 0;
+  for (auto _ : state) {
+    auto snapshot = index.Current();
+    for (int k = 0; k < 64; ++k) hits += snapshot->FindIp(queries[i++ & 4095]).has_value();
+  }
+  benchmark::DoNotOptimize(hits);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * 64));
+}
+BENCHMARK(BM_IndexLookupIp)->Threads(1)->Threads(2);
+
+// Heap bytes per listed subject: 1M IPv4 and 500k domains, as in the DNSBL benchmark data.
+void BM_IndexMemoryPerSubject(benchmark::State& state) {
+  for (auto _ : state) {
+    size_t before = mallinfo2().uordblks;
+    {
+      ListingIndex index;
+      std::vector<ListingChange> all;
+      Listing l;
+      l.categories = 1u << kCategorySpam;
+      l.txt = InternTxt("listed");
+      for (uint32_t i = 0; i < 1'000'000; ++i) {
+        all.push_back({false, IpAddress::FromV4(0x0c000000 + i * 3), {}, {}, l});
+      }
+      for (uint32_t i = 0; i < 500'000; ++i) {
+        all.push_back({true, {}, "d" + std::to_string(i * 7919) + ".example", {}, l});
+      }
+      index.Reset(std::move(all), 0);
+      size_t after = mallinfo2().uordblks;
+      state.counters["bytes_per_subject"] = static_cast<double>(after - before) / 1.5e6;
+      state.counters["index_MiB"] = static_cast<double>(after - before) / (1 << 20);
+    }
+  }
+}
+BENCHMARK(BM_IndexMemoryPerSubject)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace repd::reputation
+
+BENCHMARK_MAIN();
