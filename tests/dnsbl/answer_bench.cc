@@ -1,9 +1,12 @@
 // Cost of one query's user-space path (parse + look up + build the answer), the hand-written
-// fast path side by side with the ldns parser as the anchor, on an index of 1M IPv4 entries.
+// fast path side by side with the ldns parser as the anchor, on indexes of 10k, 1M and 10M
+// IPv4 entries (the cost must stay flat as the index grows).
 //
-// ./build/tests/dnsbl/dnsbl_answer_bench --benchmark_min_time=1
+// taskset -c 0 ./build/tests/dnsbl/dnsbl_answer_bench --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 
+#include <map>
+#include <memory>
 #include <random>
 
 #include "dnsbl/answer.h"
@@ -21,9 +24,9 @@ struct World {
   std::unique_ptr<ZoneSet> zones;
   std::vector<std::vector<uint8_t>> queries;
 
-  World() {
+  explicit World(size_t entries) {
     std::mt19937 rng(1);
-    std::vector<reputation::ListingChange> all(1000000);
+    std::vector<reputation::ListingChange> all(entries);
     const auto* txt = reputation::InternTxt("Listed $ (see http://repd.test/lookup/$)");
     for (auto& c : all) {
       c.ip = reputation::IpAddress::FromV4(rng());
@@ -53,14 +56,16 @@ struct World {
   }
 };
 
-World& TheWorld() {
-  static World* w = new World;
+World& TheWorld(size_t entries) {
+  static std::map<size_t, std::unique_ptr<World>> worlds;  // built once per size, kept
+  auto& w = worlds[entries];
+  if (!w) w = std::make_unique<World>(entries);
   return *w;
 }
 
 template <ParseStatus (*Parse)(const uint8_t*, size_t, Query*)>
 void BM_Answer(benchmark::State& state) {
-  World& w = TheWorld();
+  World& w = TheWorld(static_cast<size_t>(state.range(0)));
   auto snapshot = w.index.Current();
   Query q;
   uint8_t out[1232];
@@ -74,8 +79,8 @@ void BM_Answer(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Answer<ParseQueryFast>)->Name("answer/fast_path");
-BENCHMARK(BM_Answer<ParseQueryLdns>)->Name("answer/ldns_parser");
+BENCHMARK(BM_Answer<ParseQueryFast>)->Name("answer/fast_path")->Arg(10000)->Arg(1000000)->Arg(10000000);
+BENCHMARK(BM_Answer<ParseQueryLdns>)->Name("answer/ldns_parser")->Arg(10000)->Arg(1000000)->Arg(10000000);
 
 }  // namespace
 
