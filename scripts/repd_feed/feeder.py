@@ -159,6 +159,17 @@ class Feeder:
         self.stats.sent += answer["accepted"]
         self.stats.duplicate += answer["duplicate"]
         self.stats.rejected += answer["rejected"]
+        unaccounted = len(send) - answer["accepted"] - answer["duplicate"] - answer["rejected"]
+        if unaccounted > 0:
+            # Events the server dropped without saying which: the inputs stay open so that a
+            # later run sends them again (the ids it did take come back as duplicates).
+            self.stats.rejected += unaccounted
+            for item in send:
+                item[3].failed = True
+            self.say(f"the server accounted for {len(send) - unaccounted} of {len(send)} events "
+                     f"from {_inputs(send)} ({answer['accepted']} accepted, "
+                     f"{answer['duplicate']} duplicate, {answer['rejected']} rejected) and "
+                     f"gave no reason for the rest")
         self.state.record_sent(item[0] for i, item in enumerate(send, 1)
                                if i not in rejected_lines)
 
