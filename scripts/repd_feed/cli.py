@@ -213,8 +213,9 @@ def main(argv=None):
         verifier = NoVerifier()
 
     stats = Stats()
-    units = inputs.discover(args.inputs, lambda origin, reason: _missing(stats, say, origin,
-                                                                          reason))
+    units = inputs.discover(args.inputs,
+                            lambda origin, reason: _missing(stats, say, origin, reason),
+                            exclude=state.path)
     progress = Progress(sum(u.size for u in units), show_progress)
     done_bytes = [0]
     current = [None]

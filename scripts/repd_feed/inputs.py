@@ -48,16 +48,23 @@ class Unit:
         self.raw = None  # the open file, for progress
 
 
-def discover(paths, problem):
-    """Units for the command-line inputs, in a stable order; missing paths are problems."""
+def discover(paths, problem, exclude=None):
+    """Units for the command-line inputs, in a stable order; missing paths are problems.
+    `exclude` (the state file) is never read as an input, nor its SQLite companions, even when
+    it lives inside an input directory."""
+    skip = set()
+    if exclude:
+        real = os.path.realpath(exclude)
+        skip = {real + suffix for suffix in ("", "-wal", "-shm", "-journal")}
     units = []
     for arg in paths or ["-"]:
         if arg == "-":
             units.append(Unit("<stdin>"))
         elif os.path.isdir(arg):
-            units.extend(_walk(arg))
+            units.extend(u for u in _walk(arg) if u.key not in skip)
         elif os.path.isfile(arg):
-            units.append(Unit(arg, arg))
+            if os.path.realpath(arg) not in skip:
+                units.append(Unit(arg, arg))
         else:
             problem(arg, "no such file or directory")
     return units

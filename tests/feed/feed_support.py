@@ -315,3 +315,94 @@ def temp_dir(test, prefix="repd-feed-test-"):
     d = tempfile.mkdtemp(prefix=prefix)
     test.addCleanup(shutil.rmtree, d, True)
     return d
+
+
+class FlakyProxy:
+    """An HTTP/1.1 proxy in front of repd that misbehaves on purpose: answers 503 to the
+    first `fail` requests, drops the connection of the next `drop` ones, and delays every
+    forwarded request by `delay` seconds. Counts what it saw."""
+
+    def __init__(self, upstream_port, *, fail=0, drop=0, delay=0.0, status=503):
+        import http.server
+        import socketserver
+        self.upstream_port = upstream_port
+        self.fail, self.drop, self.delay, self.status = fail, drop, delay, status
+        self.seen = 0
+        self.forwarded = 0
+        self.lock = threading.Lock()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                with proxy.lock:
+                    proxy.seen += 1
+                    if proxy.fail > 0:
+                        proxy.fail -= 1
+                        action = "fail"
+                    elif proxy.drop > 0:
+                        proxy.drop -= 1
+                        action = "drop"
+                    else:
+                        action = "forward"
+                if action == "fail":
+                    payload = b'{"error":{"code":"unavailable","message":"try later"}}'
+                    self.send_response(proxy.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                if action == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if proxy.delay:
+                    time.sleep(proxy.delay)
+                conn = http.client.HTTPConnection("127.0.0.1", proxy.upstream_port, timeout=60)
+                headers = {k: v for k, v in self.headers.items()
+                           if k.lower() in ("content-type", "authorization")}
+                conn.request(self.command, self.path, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                conn.close()
+                with proxy.lock:
+                    proxy.forwarded += 1
+                self.send_response(response.status)
+                self.send_header("Content-Type", response.getheader("Content-Type") or "")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = _any
+
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def metric(repd, outcome):
+    _, body = repd.request("GET", "/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith(f'repd_feedback_events_total{{outcome="{outcome}"}}'):
+            return int(float(line.split()[-1]))
+    raise AssertionError(f"no repd_feedback_events_total{{outcome={outcome}}} in /metrics")
