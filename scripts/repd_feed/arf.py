@@ -96,7 +96,7 @@ def parse(raw, origin, *, reporter=None, virus_as="complaint", now=None, parsed=
         if ctype == "message/feedback-report" and fields is None:
             feedback_index = index
             try:
-                fields = mime.Part(_with_blank(part.decoded())).headers
+                fields = mime.Headers(part.decoded().strip(b"\r\n"))
             except ValueError as e:
                 raise BadInput(f"feedback-report part: {e}") from None
         elif ctype == "message/rfc822" and message is None:
@@ -130,11 +130,11 @@ def parse(raw, origin, *, reporter=None, virus_as="complaint", now=None, parsed=
     time = None
     for name in ("Arrival-Date", "Received-Date"):
         if fields.get(name):
-            time = parse_time(fields[name], now)
+            time = parse_time(fields.get(name), now)
             break
     if time is None and top.headers.get("Date"):
         try:
-            time = parse_time(top.headers["Date"], now)
+            time = parse_time(top.headers.get("Date"), now)
         except BadInput:
             time = None
 
@@ -162,11 +162,6 @@ def parse(raw, origin, *, reporter=None, virus_as="complaint", now=None, parsed=
         base_id = stable_id("arf", "sha256", hashlib.sha256(raw).hexdigest()[:40], feedback_index)
     return Report(origin, base_id, event_type, reporter or _reporter(top, fields), time, ip,
                   mail_from, helo, count, message)
-
-
-def _with_blank(body):
-    # The fields are a header block; make sure the parser sees where it ends.
-    return body.lstrip(b"\r\n") + b"\n\n"
 
 
 def _head(message):
@@ -201,14 +196,28 @@ def _helo(original, ip):
     if ip is None:
         return None
     try:
-        headers = mime.Part(_head(original) + b"\n\n").headers
+        headers = mime.Headers(_head(original))
     except ValueError:
         return None
-    names_ip = re.compile(r"(?<![0-9A-Fa-f.:])" + re.escape(ip) + r"(?![0-9A-Fa-f.:])")
-    for received in (headers.get_all("Received") or [])[:3]:
-        text = " ".join(str(received).split())
-        if names_ip.search(text):
+    for received in headers.get_all("Received")[:3]:
+        text = " ".join(received.split())
+        if _names(text, ip):
             m = _RECEIVED_FROM.match(text)
             if m:
                 return m.group(1).strip("[]")[:255]
     return None
+
+
+def _names(text, ip):
+    """Whether `text` holds `ip` as a whole address (not 1.2.3.4 inside 11.2.3.45)."""
+    start = text.find(ip)
+    while start >= 0:
+        end = start + len(ip)
+        if ((start == 0 or text[start - 1] not in _ADDRESS_CHARS) and
+                (end == len(text) or text[end] not in _ADDRESS_CHARS)):
+            return True
+        start = text.find(ip, start + 1)
+    return False
+
+
+_ADDRESS_CHARS = frozenset("0123456789abcdefABCDEF.:")

@@ -2,7 +2,6 @@
 right events (--dry-run), malformed inputs reported with file and reason, stable ids."""
 
 import gzip
-import io
 import json
 import os
 import shutil

@@ -5,7 +5,6 @@ server is waited for, refusals stop the run, malformed inputs are reported."""
 import gzip
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
