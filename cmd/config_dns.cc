@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "dnsbl/acl.h"
 #include "dnsbl/endpoint.h"
+#include "dnsbl/tsig.h"
 #include "dnsbl/zone.h"
 
 namespace repd::cmd {
@@ -141,6 +142,7 @@ absl::Status ParseDnsConfig(const toml::table& root, dnsbl::DnsOptions* out) {
   if (!out->tsig_name.empty() && out->tsig_secret.empty()) {
     return dns.Error("tsig_secret", "is needed when dns.tsig_name is set (base64)");
   }
+  if (auto k = dnsbl::TsigKey::FromOptions(*out); !k.ok()) return k.status();
   return absl::OkStatus();
 }
 

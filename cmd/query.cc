@@ -5,6 +5,7 @@
 
 #include "cmd/config.h"
 #include "cmd/flags.h"
+#include "cmd/logging.h"
 #include "reputation/reputation.h"
 
 namespace repd::cmd {
@@ -22,6 +23,7 @@ int RunQuery(int argc, char** argv) {
               << kUsage << "\n";
     return 2;
   }
+  (void)SetUpLogging("warn");  // a report on stdout, only problems on stderr
   auto config = LoadConfig(flags.Get("config").value_or(""));
   if (!config.ok()) {
     std::cerr << "repd: " << config.status().message() << "\n";

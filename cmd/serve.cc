@@ -111,7 +111,7 @@ int RunServe(int argc, char** argv) {
 
   auto rep = reputation::Reputation::Open(c.reputation);
   if (!rep.ok()) {
-    spdlog::critical("{}", rep.status().message());
+    spdlog::critical("{}", std::string(rep.status().message()));
     return 1;
   }
   boost::asio::io_context io(threads);
@@ -120,12 +120,12 @@ int RunServe(int argc, char** argv) {
   dkim::Verifier verifier(*resolver, c.verifier);
   auto dns = dnsbl::DnsServer::Create(io, c.dns, (*rep)->index());
   if (!dns.ok()) {
-    spdlog::critical("{}", dns.status().message());
+    spdlog::critical("{}", std::string(dns.status().message()));
     return 1;
   }
   auto http = api::HttpServer::Create(io, c.http, api::Services{rep->get(), &verifier, &ready});
   if (!http.ok()) {
-    spdlog::critical("{}", http.status().message());
+    spdlog::critical("{}", std::string(http.status().message()));
     return 1;
   }
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);

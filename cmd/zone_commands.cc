@@ -6,6 +6,7 @@
 
 #include "cmd/config.h"
 #include "cmd/flags.h"
+#include "cmd/logging.h"
 #include "dnsbl/zone_files.h"
 #include "reputation/reputation.h"
 
@@ -32,6 +33,7 @@ int64_t Now() {
 
 // Shared by both commands: the config, with --data-dir applied.
 std::optional<Config> LoadWithDataDir(const Flags& flags) {
+  (void)SetUpLogging("warn");  // data on stdout, only problems on stderr
   auto config = LoadConfig(flags.Get("config").value_or(""));
   if (!config.ok()) {
     std::cerr << "repd: " << config.status().message() << "\n";

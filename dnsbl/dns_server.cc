@@ -7,6 +7,7 @@
 #include "dnsbl/notify.h"
 #include "dnsbl/server_context.h"
 #include "dnsbl/tcp.h"
+#include "dnsbl/tsig.h"
 #include "dnsbl/udp.h"
 #include "dnsbl/xfr.h"
 #include "spdlog/spdlog.h"
@@ -77,10 +78,12 @@ absl::StatusOr<std::unique_ptr<DnsServer>> DnsServer::Create(
     if (!parsed.ok()) return parsed.status();
     notify_targets.emplace_back(parsed->first, parsed->second);
   }
+  auto tsig = TsigKey::FromOptions(options);
+  if (!tsig.ok()) return tsig.status();
   auto metrics = ServerMetrics::Register(*zones);
   auto context = std::unique_ptr<ServerContext>(
       new ServerContext{std::move(*zones), index, std::move(metrics), std::move(*acl), nullptr,
-                        std::make_shared<Journal>(options.ixfr_journal)});
+                        std::make_shared<Journal>(options.ixfr_journal), *tsig});
   if (options.rrl_rate > 0) {
     context->rrl = std::make_unique<RateLimiter>(options.rrl_rate, options.rrl_slip,
                                                  options.rrl_ipv4_prefix, options.rrl_ipv6_prefix);

@@ -34,7 +34,10 @@ ServerMetrics ServerMetrics::Register(const ZoneSet& zones) {
                                    "DNS messages not answered (responses, garbage)");
   m.rate_limited = &metrics::GetCounter("repd_dns_rate_limited_total",
                                         "Answers dropped or slipped by response-rate limiting");
-  m.transfers = &metrics::GetCounter("repd_dns_transfers_total", "AXFR/IXFR served");
+  m.axfr = &metrics::GetCounter("repd_dns_transfers_total", "Zone transfers served, by kind",
+                                "kind=\"full\"");
+  m.ixfr = &metrics::GetCounter("repd_dns_transfers_total", "Zone transfers served, by kind",
+                                "kind=\"incremental\"");
   m.transfers_refused =
       &metrics::GetCounter("repd_dns_transfers_refused_total", "AXFR/IXFR refused (ACL, TSIG)");
   m.notifies = &metrics::GetCounter("repd_dns_notify_sent_total", "NOTIFY messages sent");

@@ -15,6 +15,7 @@
 namespace repd::dnsbl {
 
 class Journal;
+class TsigKey;
 
 struct ZoneMetrics {
   metrics::Counter* queries = nullptr;
@@ -30,7 +31,8 @@ struct ServerMetrics {
   metrics::Counter* truncated = nullptr;
   metrics::Counter* dropped = nullptr;
   metrics::Counter* rate_limited = nullptr;
-  metrics::Counter* transfers = nullptr;
+  metrics::Counter* axfr = nullptr;
+  metrics::Counter* ixfr = nullptr;  // answered incrementally (not as a full zone)
   metrics::Counter* transfers_refused = nullptr;
   metrics::Counter* notifies = nullptr;
 
@@ -46,6 +48,7 @@ struct ServerContext {
   Acl transfer_acl;
   std::unique_ptr<RateLimiter> rrl;  // null: off
   std::shared_ptr<Journal> journal;
+  std::shared_ptr<const TsigKey> tsig;  // null: transfers are not signed
 };
 
 }  // namespace repd::dnsbl

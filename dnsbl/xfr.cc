@@ -3,6 +3,7 @@
 #include <map>
 
 #include "dnsbl/answer.h"
+#include "dnsbl/tsig.h"
 
 namespace repd::dnsbl {
 
@@ -66,6 +67,10 @@ class StreamImpl final : public TransferStream {
     return owned_.back();
   }
   void set_close_after() { close_after_ = true; }
+  void set_tsig(const TsigKey* key, TsigKey::Exchange exchange) {
+    tsig_ = key;
+    exchange_ = std::move(exchange);
+  }
   bool close_after() const override { return close_after_; }
 
   bool Next(std::string* message) override {
@@ -116,6 +121,7 @@ class StreamImpl final : public TransferStream {
     w.Patch16(6, count);
     message->assign(buffer_.data(), w.size());
     sent_any_ = true;
+    if (tsig_ != nullptr && !tsig_->Sign(message, &exchange_).ok()) return false;
     return true;
   }
 
@@ -130,6 +136,8 @@ class StreamImpl final : public TransferStream {
   bool sent_any_ = false;
   bool close_after_ = false;
   std::string buffer_;
+  const TsigKey* tsig_ = nullptr;
+  TsigKey::Exchange exchange_;
 };
 
 // Everything but the records of `b` that `a` has: IXFR sends only what changed.
@@ -198,7 +206,7 @@ void Diff(const ZoneSet& zones, const Zone& zone,
 }  // namespace
 
 std::unique_ptr<TransferStream> TransferStream::Create(
-    const Query& q, const uint8_t* /*raw*/, size_t /*raw_len*/,
+    const Query& q, const uint8_t* raw, size_t raw_len,
     const reputation::IpAddress& peer, ServerContext& ctx,
     std::shared_ptr<const reputation::ListingIndex::Snapshot> snapshot) {
   size_t relative = 0;
@@ -214,13 +222,20 @@ std::unique_ptr<TransferStream> TransferStream::Create(
   if (zone == nullptr) return refuse(kRefused);
   if (relative != 0) return refuse(kNotAuth);
   if (!ctx.transfer_acl.Allows(peer)) return refuse(kRefused);
+  TsigKey::Exchange exchange;
+  // With a key configured, an unsigned or badly signed request is refused unsigned (the
+  // RFC 8945 error answers would need the key to be known to the client).
+  if (ctx.tsig && (!q.has_tsig || !ctx.tsig->Verify(raw, raw_len, &exchange))) {
+    return refuse(kNotAuth);
+  }
   if (q.qtype == kTypeIXFR && !q.has_client_serial) return refuse(kFormErr);
-  ctx.metrics.transfers->Add();
   auto s = std::make_unique<StreamImpl>(q, ctx, *zone, kNoError);
+  if (ctx.tsig) s->set_tsig(ctx.tsig.get(), std::move(exchange));
   const uint32_t serial = snapshot->Serial();
   if (q.qtype == kTypeIXFR) {
     // A secondary that is current (or, by RFC 1982, ahead) gets the SOA alone.
     if (static_cast<int32_t>(q.client_serial - serial) >= 0) {
+      ctx.metrics.ixfr->Add();
       s->AddSoa(serial);
       return s;
     }
@@ -228,6 +243,7 @@ std::unique_ptr<TransferStream> TransferStream::Create(
       if (auto path = ctx.journal->Path(q.client_serial, serial)) {
         std::vector<ZoneEntry> deleted, added;
         Diff(ctx.zones, *zone, *path, &deleted, &added);
+        ctx.metrics.ixfr->Add();
         s->AddSoa(serial);
         s->AddSoa(q.client_serial);
         s->AddEntries(s->Own(std::move(deleted)));
@@ -239,6 +255,7 @@ std::unique_ptr<TransferStream> TransferStream::Create(
     }
     // Too old for the journal: the whole zone, in AXFR form (RFC 1995 section 4).
   }
+  ctx.metrics.axfr->Add();
   s->AddSoa(serial);
   s->AddNs();
   s->AddEntries(s->Own(CollectZone(ctx.zones, *zone, *snapshot)));

@@ -55,8 +55,10 @@ class Importer {
     o.reason = absl::StrCat("imported from ", options_.source);
     o.created = options_.now;
     o.expires = options_.expires;
-    const bool looks_ip = absl::ascii_isdigit(static_cast<unsigned char>(subject[0])) ||
-                          subject.find(':') != std::string_view::npos;
+    // IPv6 has colons; IPv4 forms ("1.2.3", "1.2.3.4/24", "1.2.3.4-9") only digits, dots,
+    // '/' and '-'. Anything else ("007spam.biz") is a domain.
+    const bool looks_ip = subject.find(':') != std::string_view::npos ||
+                          subject.find_first_not_of("0123456789./-") == std::string_view::npos;
     if (!looks_ip) {
       auto domain = reputation::NormalizeDomain(subject);
       if (!domain) return Warn(line, absl::StrCat("not a domain: ", AsAbsl(subject))), false;

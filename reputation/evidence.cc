@@ -8,7 +8,9 @@ namespace repd::reputation {
 
 double DecayedSum::At(int64_t now, double half_life_s) const {
   if (value == 0 || now <= updated) return value;
-  return value * std::exp2(-static_cast<double>(now - updated) / half_life_s);
+  // In double: times come from disk and must not overflow whatever they hold.
+  return value * std::exp2(-(static_cast<double>(now) - static_cast<double>(updated)) /
+                           half_life_s);
 }
 
 void DecayedSum::Add(double amount, int64_t time, double half_life_s) {
@@ -17,7 +19,8 @@ void DecayedSum::Add(double amount, int64_t time, double half_life_s) {
     updated = time;
   } else {
     // A late event counts as much as it would still weigh now.
-    value += amount * std::exp2(-static_cast<double>(updated - time) / half_life_s);
+    value += amount * std::exp2(-(static_cast<double>(updated) - static_cast<double>(time)) /
+                                half_life_s);
   }
 }
 
@@ -229,6 +232,9 @@ bool ApplyOperand(std::string_view operand, const HalfLives& hl, Record* rec) {
           return false;
         }
         inc.type = static_cast<EventType>(type);
+        if (inc.raw < 0 || inc.weight < 0 || inc.weight > 1 || inc.cap < 0 || inc.time < 0) {
+          return false;
+        }
         ApplyIncrement(inc, hl, rec);
       }
       return r.done();

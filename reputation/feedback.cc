@@ -81,8 +81,10 @@ absl::StatusOr<Event> ParseEventJson(std::string_view json, int64_t now) {
       event.time = t->as_int64();
     } else if (t->is_uint64()) {
       event.time = static_cast<int64_t>(std::min<uint64_t>(t->as_uint64(), INT64_MAX));
-    } else if (t->is_double() && std::isfinite(t->as_double())) {
-      event.time = static_cast<int64_t>(t->as_double());
+    } else if (t->is_double()) {
+      double d = t->as_double();
+      if (!(d > 0 && d < 1e11)) return FieldError("time", "not a plausible unix time");
+      event.time = static_cast<int64_t>(d);
     } else if (t->is_string()) {
       absl::Time parsed;
       std::string err;

@@ -131,7 +131,7 @@ class Reputation {
 
   // Ingest returns once events are durable; the index catches up on its own thread within
   // milliseconds. This waits until everything ingested so far is visible in index().
-  virtual void WaitForIndex() = 0;
+  virtual void WaitForIndex() {}
 
   // Brings decayed listings up to date (they end on their own); run periodically.
   virtual void Sweep(int64_t now) = 0;

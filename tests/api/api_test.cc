@@ -400,3 +400,32 @@ TEST(JsonIoTest, WritesPlainNumbersAndEscapes) {
 
 }  // namespace
 }  // namespace repd::api
+
+#include "api/wire.h"
+
+namespace repd::api {
+namespace {
+
+TEST(WireTest, ServesPipelinedRequestsAndStopsAtGarbage) {
+  testing::FakeReputation rep;
+  auto api = Api::Create(HttpOptions{}, Services{&rep, nullptr, nullptr});
+  ASSERT_TRUE(api.ok());
+  std::string out;
+  size_t n = ServeBytes(**api,
+                        "GET /healthz HTTP/1.1\r\n\r\n"
+                        "POST /v1/check HTTP/1.1\r\nContent-Type: application/json\r\n"
+                        "Content-Length: 18\r\n\r\n{\"ip\":\"192.0.2.1\"}"
+                        "BREW /pot HTTP/1.1\r\n\r\n"
+                        "GET /healthz HTTP/1.1\r\n\r\n"
+                        "NOT HTTP\r\n\r\n"
+                        "GET /healthz HTTP/1.1\r\n\r\n",
+                        &out);
+  EXPECT_EQ(n, 5u);
+  EXPECT_EQ(out.rfind("HTTP/1.1 200 OK", 0), 0u);
+  EXPECT_NE(out.find("\"action\":\"neutral\""), std::string::npos);
+  EXPECT_NE(out.find("HTTP/1.1 404"), std::string::npos);
+  EXPECT_NE(out.find("HTTP/1.1 400"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace repd::api

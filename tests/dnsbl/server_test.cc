@@ -118,6 +118,21 @@ TEST_F(ServerTest, TransfersOutsideTheAclAreRefused) {
   EXPECT_EQ(Dig("+short 2.0.0.127.bl.repd.test A"), "127.0.0.2\n");  // queries still work
 }
 
+TEST_F(ServerTest, TransfersNeedTheTsigKeyWhenOneIsConfigured) {
+  DnsOptions options;
+  options.tsig_name = "xfr-key";
+  options.tsig_secret = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA==";
+  Start(options);
+  std::string signed_axfr =
+      Dig("-y hmac-sha256:xfr-key:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA== AXFR bl.repd.test");
+  EXPECT_THAT(signed_axfr, HasSubstr("4.3.2.1.bl.repd.test.\t300\tIN\tA\t127.0.0.4"));
+  EXPECT_THAT(signed_axfr, Not(HasSubstr("failed")));
+  EXPECT_THAT(signed_axfr, HasSubstr("TSIG"));
+  EXPECT_THAT(Dig("AXFR bl.repd.test"), HasSubstr("Transfer failed"));
+  EXPECT_THAT(Dig("-y hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk= AXFR bl.repd.test"),
+              Not(HasSubstr("127.0.0.4")));
+}
+
 TEST_F(ServerTest, NotifiesSecondariesOfANewSerial) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in addr{};

@@ -53,13 +53,14 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
 }
 
 TEST(ZoneFilesTest, ParsesDnset) {
-  std::istringstream in(":127.0.1.2:Domain $ listed\nExample.COM\n*.wild.example\nbad..name\n");
+  std::istringstream in(":127.0.1.2:Domain $ listed\nExample.COM\n*.wild.example\nbad..name\n007spam.biz\n");
   ImportWarnings warnings;
   auto r = ParseRbldnsd(in, {}, &warnings);
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 1u);
+  ASSERT_EQ(r->size(), 2u);
   EXPECT_TRUE((*r)[0].is_domain);
   EXPECT_EQ((*r)[0].subject, "example.com");
+  EXPECT_EQ((*r)[1].subject, "007spam.biz");
   EXPECT_EQ((*r)[0].category, 2);
   EXPECT_EQ(warnings.size(), 2u);
 }

@@ -76,7 +76,7 @@ TEST(ServeTest, FeedbackListsOverDnsAndHttpAndSurvivesRestart) {
   auto ip = HttpRequest(http, "GET", "/v1/ip/1.2.3.4");
   ASSERT_EQ(ip.status, 200) << ip.body;
   auto report = boost::json::parse(ip.body).as_object();
-  EXPECT_NEAR(report.at("traps").to_number<double>(), 3, 0.01);
+  EXPECT_NEAR(report.at("counts").at("traps").to_number<double>(), 3, 0.01);
 
   // A clean stop (SIGTERM), a restart on the same data: the same answers.
   int status = repd->Stop(SIGTERM);
@@ -87,7 +87,7 @@ TEST(ServeTest, FeedbackListsOverDnsAndHttpAndSurvivesRestart) {
   EXPECT_EQ(Dig(repd->dns_port(), "4.3.2.1.bl.repd.test", "A").AnswerData("A"),
             std::vector<std::string>{"127.0.0.3"});
   ip = HttpRequest(repd->http_port(), "GET", "/v1/ip/1.2.3.4");
-  EXPECT_NEAR(boost::json::parse(ip.body).as_object().at("traps").to_number<double>(), 3, 0.01);
+  EXPECT_NEAR(boost::json::parse(ip.body).as_object().at("counts").at("traps").to_number<double>(), 3, 0.01);
   // The same events again: duplicates, counted once.
   posted = PostFeedback(repd->http_port(), events);
   EXPECT_EQ(boost::json::parse(posted.body).as_object().at("duplicate").to_number<int>(), 2);

@@ -147,6 +147,9 @@ TEST(FeedbackTest, EventsParseAndErrorsNameTheField) {
       {R"({"id":"a","type":"ham","ip":"1.2.3.4","reporter":"r","count":-1})", "'count'"},
       {R"({"id":"a","type":"ham","ip":"1.2.3.4","reporter":"r","time":"yesterday"})", "'time'"},
       {R"({"id":"a","type":"ham","ip":"1.2.3.4","reporter":"r","time":9999999999})", "'time'"},
+      // Found by fuzz_event_json: a huge double overflowed the conversion to seconds.
+      {R"({"id":"a","type":"ham","ip":"1.2.3.4","reporter":"r","time":6e54})", "'time'"},
+      {R"({"id":"a","type":"ham","ip":"1.2.3.4","reporter":"r","time":-1.5})", "'time'"},
       {R"({"id":"a","type":"ham","reporter":"r"})", "'ip' or 'domain'"},
       {R"({"id":1,"type":"ham","ip":"1.2.3.4","reporter":"r"})", "'id'"},
       {R"([1,2])", "object"},

@@ -247,3 +247,29 @@ TEST_F(ModelTest, CollusionBelowFullTrustCannotListAVouchedSender) {
 
 }  // namespace
 }  // namespace repd::reputation
+
+namespace repd::reputation {
+namespace {
+
+// Found by fuzz_record: times from a corrupt record overflowed the decay arithmetic (UBSan).
+TEST(DecayedSumTest, ExtremeTimesFromDiskDoNotOverflow) {
+  DecayedSum s{1.0, INT64_MIN};
+  EXPECT_EQ(s.At(INT64_MAX, 7 * kDay), 0.0);
+  DecayedSum late{1.0, INT64_MAX};
+  late.Add(1.0, INT64_MIN, 7 * kDay);
+  EXPECT_EQ(late.value, 1.0);
+}
+
+TEST(EvidenceCodecTest, ImplausibleIncrementsAreRefused) {
+  Increment inc;
+  inc.reporter = "r";
+  inc.raw = -5;  // negative evidence would erase real evidence
+  Record rec;
+  EXPECT_FALSE(ApplyOperand(EncodeIncrements({inc}), HalfLives{1, 1, 1, 1, 1, 1, 1}, &rec));
+  inc.raw = 1;
+  inc.weight = 2;
+  EXPECT_FALSE(ApplyOperand(EncodeIncrements({inc}), HalfLives{1, 1, 1, 1, 1, 1, 1}, &rec));
+}
+
+}  // namespace
+}  // namespace repd::reputation

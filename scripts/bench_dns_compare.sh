@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# bench_dns_compare.sh DATADIR [SECONDS] [RUNS] [QUERYFILES...]: repd vs rbldnsd on the same
+# data (../shared/bench/dnsbl/gen_data.py output), side by side in one session. Each server
+# is pinned to core 0, dnsperf (bench_dns.sh) to core 1; every run is bounded in time.
+# Prints one line per server and query file (median QPS of RUNS, p99 estimate, RSS) and the
+# repd/rbldnsd ratio.
+#
+# repd side: REPD_SERVE="build/repd serve ..." if set (data loaded with `repd import`),
+# else build/tests/dnsbl/dns_bench_server (the DnsServer fed from the same rbldnsd files).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+data=${1:?usage: bench_dns_compare.sh DATADIR [SECONDS] [RUNS] [QUERYFILES...]}
+secs=${2:-8}
+runs=${3:-3}
+shift $(( $# >= 3 ? 3 : $# ))
+queries=("$@")
+[ ${#queries[@]} -gt 0 ] || queries=(q_mix.txt q_ip_a.txt q_ip_txt.txt q_dom_a.txt)
+bench=${REPD_SHARED_DIR:-$here/../shared}/bench/dnsbl/bench_dns.sh
+port_rbl=5300 port_repd=5301
+server_life=$(( (secs + 3) * runs * ${#queries[@]} + 60 ))
+
+rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
+wait_up() {  # PORT: until the server answers (at most 60 s)
+  for _ in $(seq 600); do
+    # Any answer will do: rbldnsd's data has no RFC 5782 test point.
+    dig @127.0.0.1 -p "$1" +time=1 +tries=1 2.0.0.127.bl.repd.test A 2>/dev/null \
+      | grep -q "status: " && return 0
+    sleep 0.1
+  done
+  echo "server on port $1 did not come up" >&2; return 1
+}
+server_pid() {  # the server under `timeout` (RSS is the child's)
+  local c; c=$(pgrep -P "$1" | head -1); echo "${c:-$1}"
+}
+measure() {  # NAME PORT QUERYFILE
+  local name=$1 port=$2 q=$3 qps=()
+  for _ in $(seq "$runs"); do
+    line=$(taskset -c 1 "$bench" 127.0.0.1 "$port" "$data/$q" "$secs" 4)
+    qps+=("$(sed -E 's/.*qps=([0-9.]+).*/\1/' <<<"$line")")
+    last=$line
+  done
+  median=$(printf '%s\n' "${qps[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  # p99 from a separate short verbose run (dnsperf -v prints each query's latency).
+  p99=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$data/$q" -l 2 -c 4 -q 1000 -t 2 -v \
+        2>/dev/null | awk '/^> /{print $NF}' | sort -g \
+        | awk '{a[NR]=$1} END{if (NR) printf "%.3f", a[int(NR*0.99)]*1000; else print "n/a"}')
+  echo "$name $q median_qps=$median runs=${qps[*]} p99_ms=$p99 last: $last"
+  eval "median_${name}_${q//[^a-z]/_}=$median"
+}
+
+echo "# data: $data ($(wc -l < "$data/listings.csv") listings), ${secs}s x $runs runs per file"
+taskset -c 0 timeout "$server_life" rbldnsd -n -b "127.0.0.1/$port_rbl" \
+  -q bl.repd.test:ip4set:"$data/ip4.rbl" dbl.repd.test:dnset:"$data/dom.rbl" &
+rbl=$!
+t0=$(date +%s.%N); wait_up $port_rbl; t1=$(date +%s.%N)
+rbl_pid=$(server_pid $rbl)
+echo "rbldnsd load_s=$(echo "$t1 - $t0" | bc) rss_kb=$(rss_kb $rbl_pid)"
+for q in "${queries[@]}"; do measure rbldnsd $port_rbl "$q"; done
+echo "rbldnsd rss_kb_after=$(rss_kb $rbl_pid)"
+kill $rbl; wait $rbl 2>/dev/null || true
+
+if [ -n "${REPD_SERVE:-}" ]; then
+  taskset -c 0 timeout "$server_life" $REPD_SERVE &
+else
+  taskset -c 0 "$here/build/tests/dnsbl/dns_bench_server" "127.0.0.1:$port_repd" "$server_life" \
+    "$data/ip4.rbl" "$data/dom.rbl" &
+fi
+repd=$!
+t0=$(date +%s.%N); wait_up $port_repd; t1=$(date +%s.%N)
+repd_pid=$(server_pid $repd)
+echo "repd load_s=$(echo "$t1 - $t0" | bc) rss_kb=$(rss_kb $repd_pid)"
+for q in "${queries[@]}"; do measure repd $port_repd "$q"; done
+echo "repd rss_kb_after=$(rss_kb $repd_pid)"
+kill $repd; wait $repd 2>/dev/null || true
+
+for q in "${queries[@]}"; do
+  k=${q//[^a-z]/_}
+  a=$(eval echo "\$median_repd_$k") b=$(eval echo "\$median_rbldnsd_$k")
+  echo "ratio $q repd/rbldnsd = $(echo "scale=3; $a / $b" | bc)"
+done

@@ -1,0 +1,147 @@
+// A real secondary: NSD (unprivileged, its own config and directories in a temp dir) on
+// loopback transfers the zones from repd (AXFR), is told of changes by NOTIFY, follows them
+// by IXFR, and answers the same as repd.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/metrics.h"
+#include "dnsbl/dns_server.h"
+#include "tests/dnsbl/test_util.h"
+#include "tests/support/repd_process.h"
+
+extern char** environ;
+
+namespace repd::dnsbl {
+namespace {
+
+using namespace repd::dnsbl::testing;
+using repd::testing::RunCommand;
+
+constexpr const char* kNsd = "/usr/sbin/nsd";
+
+class NsdSecondaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(kNsd, X_OK) != 0) GTEST_SKIP() << "nsd is not installed (apt-get install nsd)";
+    FillIndex(index_);
+    repd_port_ = repd::testing::PickFreePort();
+    nsd_port_ = repd::testing::PickFreePort();
+    while (nsd_port_ == repd_port_) nsd_port_ = repd::testing::PickFreePort();
+    DnsOptions options;
+    options.listen = {absl::StrCat("127.0.0.1:", repd_port_)};
+    options.udp_sockets = 1;
+    options.notify = {absl::StrCat("127.0.0.1:", nsd_port_)};
+    auto server = DnsServer::Create(io_, options, index_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = std::move(*server);
+    thread_ = std::thread([this] { io_.run(); });
+
+    dir_ = repd::testing::MakeTempDir("repd-nsd");
+    std::string zones;
+    for (const char* zone : {"bl.repd.test", "dbl.repd.test"}) {
+      zones += absl::StrCat("zone:\n  name: ", zone, "\n  request-xfr: 127.0.0.1@", repd_port_,
+                            " NOKEY\n  allow-notify: 127.0.0.1 NOKEY\n  zonefile: \"", zone,
+                            ".zone\"\n");
+    }
+    repd::testing::WriteFile(
+        dir_ + "/nsd.conf",
+        absl::StrReplaceAll(
+            "server:\n  ip-address: 127.0.0.1\n  port: PORT\n  do-ip6: no\n  username: \"\"\n"
+            "  chroot: \"\"\n  zonesdir: \"DIR\"\n  database: \"\"\n"
+            "  zonelistfile: \"DIR/zone.list\"\n  xfrdfile: \"DIR/xfrd.state\"\n"
+            "  xfrdir: \"DIR\"\n  pidfile: \"DIR/nsd.pid\"\n  logfile: \"DIR/nsd.log\"\n"
+            "  verbosity: 2\n  server-count: 1\n  xfrd-reload-timeout: 0\n"
+            "remote-control:\n  control-enable: no\n",
+            {{"PORT", std::to_string(nsd_port_)}, {"DIR", dir_}}) +
+            zones);
+    const std::string conf = dir_ + "/nsd.conf";
+    char* argv[] = {const_cast<char*>(kNsd), const_cast<char*>("-d"), const_cast<char*>("-c"),
+                    const_cast<char*>(conf.c_str()), nullptr};
+    ASSERT_EQ(posix_spawn(&nsd_pid_, kNsd, nullptr, nullptr, argv, environ), 0);
+  }
+
+  void TearDown() override {
+    if (nsd_pid_ > 0) {
+      kill(nsd_pid_, SIGTERM);
+      int status = 0;
+      waitpid(nsd_pid_, &status, 0);
+    }
+    if (server_) server_->Stop();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::string Dig(int port, const std::string& args) {
+    return RunCommand(absl::StrCat("dig @127.0.0.1 -p ", port,
+                                   " +time=1 +tries=1 +nocookie +noall +answer +comments ", args,
+                                   " 2>&1 | grep -E 'status:|IN' | sed -E "
+                                   "'s/, id: [0-9]+//' | sort"));
+  }
+
+  // Polls NSD until `args` gets `expected` (or 20 s pass).
+  std::string WaitForNsd(const std::string& args, const std::string& expected) {
+    std::string got;
+    for (int i = 0; i < 200; ++i) {
+      got = Dig(nsd_port_, args);
+      if (got == expected) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return got;
+  }
+
+  std::string NsdLog() { return repd::testing::ReadFile(dir_ + "/nsd.log"); }
+
+  reputation::ListingIndex index_;
+  boost::asio::io_context io_;
+  std::unique_ptr<DnsServer> server_;
+  std::thread thread_;
+  std::string dir_;
+  int repd_port_ = 0, nsd_port_ = 0;
+  pid_t nsd_pid_ = -1;
+};
+
+TEST_F(NsdSecondaryTest, TransfersFollowsNotifyAndAnswersLikeRepd) {
+  const std::string listed = "4.3.2.1.bl.repd.test A";
+  ASSERT_EQ(WaitForNsd(listed, Dig(repd_port_, listed)), Dig(repd_port_, listed)) << NsdLog();
+  for (const std::string q :
+       {"4.3.2.1.bl.repd.test TXT", "2.0.0.127.bl.repd.test A", "2.0.0.127.bl.repd.test TXT",
+        "1.0.0.127.bl.repd.test A", "9.9.9.9.bl.repd.test A", "4.3.2.1.bl.repd.test AAAA",
+        "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.bl.repd.test A",
+        "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.repd.test TXT",
+        "example.com.dbl.repd.test A", "example.com.dbl.repd.test TXT", "test.dbl.repd.test A",
+        "invalid.dbl.repd.test A", "bl.repd.test SOA", "dbl.repd.test NS"}) {
+    EXPECT_EQ(WaitForNsd(q, Dig(repd_port_, q)), Dig(repd_port_, q)) << q;
+  }
+
+  // A new listing and a removal reach NSD by NOTIFY + IXFR.
+  auto Incremental = [] {
+    const std::string text = metrics::RenderPrometheus();
+    const std::string key = "repd_dns_transfers_total{kind=\"incremental\"} ";
+    size_t at = text.find(key);
+    return at == std::string::npos ? 0 : std::stoull(text.substr(at + key.size()));
+  };
+  const uint64_t incremental_before = Incremental();
+  std::vector<reputation::ListingChange> change;
+  change.push_back(IpChange("7.7.7.7", MakeListing({3}, "trap hit by $")));
+  change.push_back(IpChange("1.2.3.4", std::nullopt));
+  index_.Apply(std::move(change));
+  const std::string added = "7.7.7.7.bl.repd.test TXT";
+  EXPECT_EQ(WaitForNsd(added, Dig(repd_port_, added)), Dig(repd_port_, added)) << NsdLog();
+  EXPECT_THAT(Dig(nsd_port_, added), ::testing::HasSubstr("trap hit by 7.7.7.7"));
+  EXPECT_EQ(WaitForNsd(listed, Dig(repd_port_, listed)), Dig(repd_port_, listed));
+  EXPECT_THAT(Dig(nsd_port_, listed), ::testing::HasSubstr("NXDOMAIN"));
+  EXPECT_GT(Incremental(), incremental_before) << "NSD did not follow by IXFR";
+}
+
+}  // namespace
+}  // namespace repd::dnsbl
