@@ -1,0 +1,119 @@
+"""verify.py -- DKIM verdicts for the messages attached to ARF reports.
+
+Three ways: the server's POST /v1/verify (default; the same keys and resolver as the service),
+the local `repd verify --json` (many messages per process run), or none (offline: no event gets
+a domain). Each returns, per message, the d= domains whose signatures passed.
+"""
+
+import json
+import os
+import subprocess
+import tempfile
+
+from .client import ClientError
+
+
+class VerifyError(Exception):
+    """Verification could not run at all (as opposed to a message that does not verify)."""
+
+
+class NoVerifier:
+    name = "none"
+
+    def verify_many(self, messages):
+        return [[] for _ in messages]
+
+    def close(self):
+        pass
+
+
+class HttpVerifier:
+    """POST /v1/verify, one message per request over the feed's keep-alive connection."""
+
+    name = "http"
+
+    def __init__(self, client, warn):
+        self.client = client
+        self.warn = warn
+
+    def verify_many(self, messages):
+        out = []
+        for message in messages:
+            try:
+                _, answer, text = self.client.request("POST", "/v1/verify", message,
+                                                      "message/rfc822")
+            except ClientError as e:
+                # One message the server will not take (too large, ...) is not verified; the
+                # event still goes out without a domain.
+                self.warn(f"POST /v1/verify refused a message: {e}")
+                out.append([])
+                continue
+            if not isinstance(answer, dict):
+                raise VerifyError(f"POST /v1/verify answered no JSON object: {text[:200]!r}")
+            out.append(_passed_domains(answer))
+        return out
+
+    def close(self):
+        pass
+
+
+class RepdVerifier:
+    """`repd verify --json FILE...` over a batch of messages written to a private temp dir."""
+
+    name = "repd"
+
+    def __init__(self, binary, dns_server=None, legacy=False, timeout=300):
+        self.binary = binary
+        self.dns_server = dns_server
+        self.legacy = legacy
+        self.timeout = timeout
+        self.tmp = tempfile.TemporaryDirectory(prefix="repd-feed-verify-")
+
+    def verify_many(self, messages):
+        if not messages:
+            return []
+        paths = []
+        for i, message in enumerate(messages):
+            path = os.path.join(self.tmp.name, f"m{i}.eml")
+            with open(path, "wb") as f:
+                f.write(message)
+            paths.append(path)
+        cmd = [self.binary, "verify", "--json"]
+        if self.dns_server:
+            cmd += ["--dns-server", self.dns_server]
+        if self.legacy:
+            cmd.append("--legacy")
+        try:
+            proc = subprocess.run(cmd + paths, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=self.timeout, check=False)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise VerifyError(f"{self.binary} verify: {e}") from None
+        by_file = {}
+        for line in proc.stdout.decode("utf-8", "replace").splitlines():
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(obj, dict) and isinstance(obj.get("file"), str):
+                by_file[obj["file"]] = _passed_domains(obj)
+        if not by_file and paths:
+            # The exit status says whether messages verified, so only a silent run is a failure.
+            raise VerifyError(f"{self.binary} verify --json printed no results (exit "
+                              f"{proc.returncode}): {proc.stderr.decode('utf-8', 'replace')[:300]}")
+        for path in paths:
+            os.unlink(path)
+        return [by_file.get(p, []) for p in paths]
+
+    def close(self):
+        self.tmp.cleanup()
+
+
+def _passed_domains(answer):
+    domains = answer.get("verified_domains")
+    if isinstance(domains, list):
+        return [d for d in domains if isinstance(d, str)]
+    out = []
+    for sig in answer.get("signatures") or []:
+        if isinstance(sig, dict) and sig.get("result") == "pass" and isinstance(sig.get("d"), str):
+            out.append(sig["d"].lower())
+    return out
