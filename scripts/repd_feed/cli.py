@@ -3,6 +3,7 @@
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 
@@ -176,8 +177,14 @@ def _token(args):
     return os.environ.get("REPD_TOKEN", "").strip() or None
 
 
+def _terminate(signum, frame):
+    # SIGTERM ends the run like ^C: the summary is printed and the state file stays consistent.
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     err = sys.stderr
     show_progress = args.progress if args.progress is not None else (
         sys.stdout.isatty() and err.isatty())
@@ -302,7 +309,7 @@ def _summary(stats, dry_run, elapsed):
         parts.append(f"{stats.reports} ARF reports, {stats.verified} events with a "
                      f"DKIM-verified domain")
     if dry_run:
-        parts.append(f"printed {stats.read} (dry run, nothing sent)")
+        parts.append(f"printed {stats.printed} (dry run, nothing sent)")
     else:
         parts.append(f"sent {stats.sent}")
         parts.append(f"duplicate {stats.duplicates} ({stats.duplicate} by the server, "

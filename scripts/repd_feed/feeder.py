@@ -27,6 +27,7 @@ class Stats:
         self.rejected = 0
         self.skipped = 0
         self.batches = 0
+        self.printed = 0  # --dry-run
 
     @property
     def duplicates(self):
@@ -122,6 +123,7 @@ class Feeder:
         items, self.batch, self.size = self.batch, [], 0
         if self.dry_run:
             self.out.write("".join(wire + "\n" for _, wire, _, _ in items))
+            self.stats.printed += len(items)
         else:
             self._send(items)
         for item in items:

@@ -119,6 +119,19 @@ class _Chain(io.RawIOBase):
         return n
 
 
+def _first_line(stream, limit=8192):
+    """At least the first line (or `limit` bytes): enough to tell the format, without waiting
+    for more of a pipe than the writer has sent."""
+    read1 = getattr(stream, "read1", stream.read)
+    head = b""
+    while len(head) < limit and b"\n" not in head:
+        chunk = read1(limit - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
 def sniff(head):
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
@@ -152,7 +165,7 @@ class Reader:
         self.read_stream(stream, unit.label, unit, 0)
 
     def read_stream(self, stream, origin, unit, depth):
-        head = stream.read(8192)
+        head = _first_line(stream)
         if not head:
             self.sink.problem(unit, origin, "empty input")
             return

@@ -88,21 +88,26 @@ class RepdVerifier:
                                   timeout=self.timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as e:
             raise VerifyError(f"{self.binary} verify: {e}") from None
-        by_file = {}
+        results = []
         for line in proc.stdout.decode("utf-8", "replace").splitlines():
             try:
                 obj = json.loads(line)
             except ValueError:
                 continue
-            if isinstance(obj, dict) and isinstance(obj.get("file"), str):
-                by_file[obj["file"]] = _passed_domains(obj)
-        if not by_file and paths:
-            # The exit status says whether messages verified, so only a silent run is a failure.
-            raise VerifyError(f"{self.binary} verify --json printed no results (exit "
-                              f"{proc.returncode}): {proc.stderr.decode('utf-8', 'replace')[:300]}")
+            if isinstance(obj, dict):
+                results.append(obj)
         for path in paths:
             os.unlink(path)
-        return [by_file.get(p, []) for p in paths]
+        by_file = {r.get("file"): _passed_domains(r) for r in results}
+        if all(p in by_file for p in paths):
+            return [by_file[p] for p in paths]
+        if len(results) == len(paths):
+            # One object per message, in order, when the file names were printed otherwise.
+            return [_passed_domains(r) for r in results]
+        # The exit status says whether messages verified, so only missing answers are failures.
+        raise VerifyError(f"{self.binary} verify --json answered for {len(results)} of "
+                          f"{len(paths)} messages (exit {proc.returncode}): "
+                          f"{proc.stderr.decode('utf-8', 'replace')[:300]}")
 
     def close(self):
         self.tmp.cleanup()
