@@ -138,6 +138,8 @@ def build_parser():
                    help="maximum body of one POST (default: 4194304)")
     p.add_argument("--verify-batch", type=_positive_int, default=200, metavar="N",
                    help="ARF messages verified together (default: 200)")
+    p.add_argument("--verify-connections", type=_positive_int, default=4, metavar="N",
+                   help="parallel POST /v1/verify requests of --verify http (default: 4)")
     p.add_argument("--retries", type=int, default=8, metavar="N",
                    help="retries of a request on 429/5xx/connection errors before giving up "
                         "(default: 8)")
@@ -201,23 +203,17 @@ def main(argv=None):
         if token is None and not args.dry_run:
             raise ValueError("no token: set REPD_TOKEN or give --token-file (or use --dry-run)")
         client = None
-        if not args.dry_run or args.verify == "http":
+        if not args.dry_run:
             client = Client(args.url, token, timeout=args.timeout, retries=args.retries,
                             max_wait=args.retry_max_wait, log=say)
         if args.dry_run or args.no_state:
             state = NullState()
         else:
             state = State(args.state or default_path(), args.url.rstrip("/"))
+        verifier = _verifier(args, token, say)
     except ValueError as e:
         err.write(f"repd-feed: {e}\n")
         return EXIT_USAGE
-
-    if args.verify == "http":
-        verifier = HttpVerifier(client, say)
-    elif args.verify == "repd":
-        verifier = RepdVerifier(args.repd_binary, args.dkim_dns_server)
-    else:
-        verifier = NoVerifier()
 
     stats = Stats()
     units = inputs.discover(args.inputs,
@@ -293,6 +289,17 @@ def main(argv=None):
         elapsed = time.monotonic() - started
         err.write(_summary(stats, args.dry_run, elapsed) + "\n")
     return status
+
+
+def _verifier(args, token, say):
+    if args.verify == "http":
+        return HttpVerifier(
+            lambda: Client(args.url, token, timeout=args.timeout, retries=args.retries,
+                           max_wait=args.retry_max_wait, log=say),
+            say, args.verify_connections)
+    if args.verify == "repd":
+        return RepdVerifier(args.repd_binary, args.dkim_dns_server)
+    return NoVerifier()
 
 
 def _missing(stats, say, origin, reason):
