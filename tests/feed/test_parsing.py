@@ -275,6 +275,11 @@ class UnitTest(unittest.TestCase):
         with self.assertRaisesRegex(events.BadInput, "unknown columns"):
             log.line(1, "time,ip,colour\n")
 
+    def test_huge_line_is_refused(self):
+        line = '{"id":"a","type":"ham","ip":"192.0.2.1","reporter":"r","x":"%s"}' % ("y" * 70000)
+        with self.assertRaisesRegex(events.BadInput, "longer than"):
+            lines.ndjson_line(line)
+
     def test_nan_is_not_json(self):
         with self.assertRaisesRegex(events.BadInput, "malformed JSON"):
             lines.ndjson_line('{"id":"a","type":"ham","ip":"192.0.2.1","reporter":"r",'
