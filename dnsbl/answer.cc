@@ -121,9 +121,10 @@ uint16_t WriteSubjectRecords(Writer& w, Owner& owner, const ZoneRecords& records
                              const Subject& subject, uint32_t ttl, bool a, bool txt) {
   uint16_t n = 0;
   if (a) {
-    for (uint8_t i = 0; i < records.a_count; ++i, ++n) {
-      WriteA(w, owner, records.a_third[i], records.a_last[i], ttl);
-    }
+    records.ForEachA([&](uint8_t third, uint8_t last) {
+      WriteA(w, owner, third, last, ttl);
+      ++n;
+    });
   }
   if (txt && records.txt != nullptr) {
     WriteTxt(w, owner, *records.txt, subject, ttl);
@@ -207,7 +208,7 @@ size_t BuildAnswer(const Query& q, ParseStatus status, const ZoneSet& zones,
     if (ZoneSet::DecodeSubject(*zone, q.qname_lower + q.label_offset[0], relative, &subject)) {
       records = zones.Lookup(*zone, subject, snapshot);
     }
-    if (records.empty()) {
+    if (!records.has_a()) {
       rcode = kNxDomain;
     } else {
       // ANY gets the A RRset only: a minimal answer (RFC 8482) that DNSBL clients use.

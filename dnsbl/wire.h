@@ -92,7 +92,7 @@ class Writer {
     U16(static_cast<uint16_t>(v));
   }
   void Bytes(const void* data, size_t n) {
-    if (Room(n)) {
+    if (n > 0 && Room(n)) {
       std::memcpy(buf_ + len_, data, n);
       len_ += n;
     }

@@ -103,10 +103,10 @@ class StreamImpl final : public TransferStream {
           written = static_cast<uint16_t>(zone_.ns.size());
           break;
         case Item::kEntry: {
-          const std::string labels = OwnerLabels(item.entry->subject);
+          const Subject subject = item.entry->ToSubject();
+          const std::string labels = OwnerLabels(subject);
           Owner owner{kHeaderSize, labels};
-          written = WriteSubjectRecords(w, owner, item.entry->records, item.entry->subject,
-                                        o.ttl, true, true);
+          written = WriteSubjectRecords(w, owner, item.entry->records, subject, o.ttl, true, true);
           break;
         }
       }
@@ -140,25 +140,16 @@ class StreamImpl final : public TransferStream {
   TsigKey::Exchange exchange_;
 };
 
-// Everything but the records of `b` that `a` has: IXFR sends only what changed.
+// The records of `a` that `b` does not have: IXFR sends only what changed.
 ZoneRecords Minus(const ZoneRecords& a, const ZoneRecords& b) {
-  ZoneRecords r;
-  for (uint8_t i = 0; i < a.a_count; ++i) {
-    bool in_b = false;
-    for (uint8_t j = 0; j < b.a_count; ++j) {
-      in_b |= a.a_third[i] == b.a_third[j] && a.a_last[i] == b.a_last[j];
-    }
-    if (!in_b) {
-      r.a_third[r.a_count] = a.a_third[i];
-      r.a_last[r.a_count] = a.a_last[i];
-      ++r.a_count;
-    }
+  ZoneRecords r = a;
+  if (a.third == b.third) {
+    r.lasts = a.lasts & ~b.lasts;
+    if (a.single == b.single) r.single = -1;
   }
-  if (a.txt != nullptr && (b.txt == nullptr || *a.txt != *b.txt)) r.txt = a.txt;
+  if (b.txt != nullptr && a.txt != nullptr && *a.txt == *b.txt) r.txt = nullptr;
   return r;
 }
-
-bool HasRecords(const ZoneRecords& r) { return r.a_count > 0 || r.txt != nullptr; }
 
 // The condensed difference (RFC 1995 section 4) of `zone` over the journal batches.
 void Diff(const ZoneSet& zones, const Zone& zone,
@@ -181,25 +172,18 @@ void Diff(const ZoneSet& zones, const Zone& zone,
     }
   }
   for (const auto& [key, span] : spans) {
-    ZoneEntry e;
     const auto& c = *span.first;
-    e.subject.is_domain = c.is_domain;
-    if (c.is_domain) {
-      if (c.domain.empty() || c.domain.size() >= kMaxName) continue;
-      e.subject.domain_len = c.domain.size();
-      std::memcpy(e.subject.domain, c.domain.data(), c.domain.size());
-    } else {
-      e.subject.ip = c.ip;
-    }
-    if (ClassifyTestPoint(e.subject) != TestPoint::kNone) continue;
+    if (c.is_domain && (c.domain.empty() || c.domain.size() >= kMaxName)) continue;
+    ZoneEntry e{c.is_domain, c.ip, c.domain, {}};
+    if (ClassifyTestPoint(e.ToSubject()) != TestPoint::kNone) continue;
     const ZoneRecords before =
         span.first->before ? zones.RecordsOf(zone, *span.first->before) : ZoneRecords{};
     const ZoneRecords after =
         span.last->after ? zones.RecordsOf(zone, *span.last->after) : ZoneRecords{};
     e.records = Minus(before, after);
-    if (HasRecords(e.records)) deleted->push_back(e);
+    if (!e.records.empty()) deleted->push_back(e);
     e.records = Minus(after, before);
-    if (HasRecords(e.records)) added->push_back(e);
+    if (!e.records.empty()) added->push_back(e);
   }
 }
 

@@ -186,29 +186,25 @@ TestPoint ClassifyTestPoint(const Subject& s) {
 
 ZoneRecords ZoneSet::RecordsOf(const Zone& zone, const Listing& l) const {
   ZoneRecords r;
-  auto add = [&r](int third, int last) {
-    r.a_third[r.a_count] = static_cast<uint8_t>(third);
-    r.a_last[r.a_count] = static_cast<uint8_t>(last);
-    ++r.a_count;
-  };
   switch (zone.kind) {
     case ZoneKind::kIpBlock:
-    case ZoneKind::kDomainBlock: {
-      const int third = zone.kind == ZoneKind::kIpBlock ? 0 : 1;
-      for (int c = 1; c < 32; ++c) {
-        if (l.categories & (1u << c)) add(third, c);
-      }
-      if (r.a_count > 0) r.txt = l.txt;
+    case ZoneKind::kDomainBlock:
+      r.third = zone.kind == ZoneKind::kIpBlock ? 0 : 1;
+      r.lasts = l.categories & ~1u;  // code 0 is no category
+      if (r.lasts != 0) r.txt = l.txt;
       break;
-    }
     case ZoneKind::kAllow:
       if (l.allow_trust >= 0) {
-        add(l.shared ? options_.shared_allow_category : options_.allow_category,
-            l.allow_trust > 3 ? 3 : l.allow_trust);
+        r.third = static_cast<uint8_t>(l.shared ? options_.shared_allow_category
+                                                : options_.allow_category);
+        r.single = std::min<int16_t>(l.allow_trust, 3);
       }
       break;
     case ZoneKind::kScore:
-      if (l.has_score) add(4, l.score > 100 ? 100 : l.score);
+      if (l.has_score) {
+        r.third = 4;
+        r.single = std::min<int16_t>(l.score, 100);
+      }
       break;
   }
   return r;
@@ -241,56 +237,69 @@ size_t SubjectText(const Subject& s, char* buf) {
   return std::strlen(buf);
 }
 
+Subject ZoneEntry::ToSubject() const {
+  Subject s;
+  s.is_domain = is_domain;
+  s.ip = ip;
+  s.domain_len = std::min(domain.size(), kMaxName - 1);
+  std::memcpy(s.domain, domain.data(), s.domain_len);
+  return s;
+}
+
+ZoneEntry ZoneEntry::Of(const Subject& subject, const ZoneRecords& records) {
+  ZoneEntry e;
+  e.is_domain = subject.is_domain;
+  e.ip = subject.ip;
+  if (subject.is_domain) e.domain = std::string(subject.domain_view());
+  e.records = records;
+  return e;
+}
+
 std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
                                    const reputation::ListingIndex::Snapshot& snapshot) {
   std::vector<ZoneEntry> out;
   const ZoneRecords test_point = zones.TestPointRecords(zone);
   if (zone.serves_ips()) {
     ZoneEntry e;
-    e.subject.ip = reputation::IpAddress::FromV4(0x7f000002);
+    e.ip = reputation::IpAddress::FromV4(0x7f000002);
     e.records = test_point;
     out.push_back(e);
-    e.subject.ip.v4 = false;
-    e.subject.ip.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 2};
+    e.ip.v4 = false;
+    e.ip.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0x7f, 0, 0, 2};
     out.push_back(e);
   }
   if (zone.serves_domains()) {
     ZoneEntry e;
-    e.subject.is_domain = true;
-    e.subject.domain_len = 4;
-    std::memcpy(e.subject.domain, "test", 4);
+    e.is_domain = true;
+    e.domain = "test";
     e.records = test_point;
     out.push_back(e);
   }
   const size_t fixed = out.size();
   if (zone.serves_ips()) {
+    Subject s;
     snapshot.ForEachIp([&](const reputation::IpAddress& ip, const Listing& l) {
-      ZoneEntry e;
-      e.subject.ip = ip;
-      if (ClassifyTestPoint(e.subject) != TestPoint::kNone) return;
-      e.records = zones.RecordsOf(zone, l);
-      if (!e.records.empty()) out.push_back(e);
+      s.ip = ip;
+      if (ClassifyTestPoint(s) != TestPoint::kNone) return;
+      ZoneRecords r = zones.RecordsOf(zone, l);
+      if (!r.empty()) out.push_back(ZoneEntry{false, ip, {}, r});
     });
   }
   const size_t ips_end = out.size();
   if (zone.serves_domains()) {
     snapshot.ForEachDomain([&](std::string_view domain, const Listing& l) {
-      ZoneEntry e;
-      if (domain.empty() || domain.size() >= kMaxName) return;
-      e.subject.is_domain = true;
-      e.subject.domain_len = domain.size();
-      std::memcpy(e.subject.domain, domain.data(), domain.size());
-      if (ClassifyTestPoint(e.subject) != TestPoint::kNone) return;
-      e.records = zones.RecordsOf(zone, l);
-      if (!e.records.empty()) out.push_back(e);
+      if (domain.empty() || domain.size() >= kMaxName || domain == "test" ||
+          domain == "invalid") {
+        return;
+      }
+      ZoneRecords r = zones.RecordsOf(zone, l);
+      if (!r.empty()) out.push_back(ZoneEntry{true, {}, std::string(domain), r});
     });
   }
-  std::sort(out.begin() + fixed, out.begin() + ips_end, [](const ZoneEntry& a, const ZoneEntry& b) {
-    return a.subject.ip < b.subject.ip;
-  });
-  std::sort(out.begin() + ips_end, out.end(), [](const ZoneEntry& a, const ZoneEntry& b) {
-    return a.subject.domain_view() < b.subject.domain_view();
-  });
+  std::sort(out.begin() + fixed, out.begin() + ips_end,
+            [](const ZoneEntry& a, const ZoneEntry& b) { return a.ip < b.ip; });
+  std::sort(out.begin() + ips_end, out.end(),
+            [](const ZoneEntry& a, const ZoneEntry& b) { return a.domain < b.domain; });
   return out;
 }
 

@@ -40,13 +40,24 @@ struct Subject {
   std::string_view domain_view() const { return {domain, domain_len}; }
 };
 
-// The records one subject has in one zone.
+// The records one subject has in one zone: A records 127.0.<third>.<c> for every bit c of
+// `lasts` (block zones: one per category) or one 127.0.<third>.<single> (allow and score
+// zones), and an optional TXT. Small, because transfers keep one per subject.
 struct ZoneRecords {
-  uint8_t a_count = 0;
-  std::array<uint8_t, 32> a_last{};  // 127.0.<a_third>.<a_last[i]>
-  std::array<uint8_t, 32> a_third{};
+  uint8_t third = 0;
+  uint32_t lasts = 0;
+  int16_t single = -1;
   const std::string* txt = nullptr;  // null: no TXT
-  bool empty() const { return a_count == 0; }
+
+  bool empty() const { return lasts == 0 && single < 0 && txt == nullptr; }
+  bool has_a() const { return lasts != 0 || single >= 0; }
+  template <typename Fn>
+  void ForEachA(Fn&& fn) const {  // fn(third, last)
+    for (int c = 1; c < 32; ++c) {
+      if (lasts & (1u << c)) fn(third, static_cast<uint8_t>(c));
+    }
+    if (single >= 0) fn(third, static_cast<uint8_t>(single));
+  }
 };
 
 class ZoneSet {
@@ -79,10 +90,15 @@ class ZoneSet {
   std::vector<Zone> zones_;
 };
 
-// One subject of a zone as transfers and exports list it.
+// One subject of a zone as transfers and exports list it (compact: a zone may hold millions).
 struct ZoneEntry {
-  Subject subject;  // an IPv6 twin of a test point keeps v4 = false
+  bool is_domain = false;
+  reputation::IpAddress ip;  // an IPv6 twin of a test point keeps v4 = false
+  std::string domain;
   ZoneRecords records;
+
+  Subject ToSubject() const;
+  static ZoneEntry Of(const Subject& subject, const ZoneRecords& records);
 };
 // Every subject with records in `zone`: the test points first, then the index sorted (IPs
 // by address, then domains by name).

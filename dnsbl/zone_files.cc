@@ -294,16 +294,16 @@ void ExportZone(const reputation::ListingIndex::Snapshot& snapshot, const DnsOpt
       out << "@ " << options.soa_ttl << " IN NS " << NameOf(ns, zone) << "\n";
     }
     for (const ZoneEntry& e : CollectZone(*zones, zone, snapshot)) {
-      const std::string labels = OwnerLabels(e.subject) + std::string(1, '\0');
+      const Subject subject = e.ToSubject();
+      const std::string labels = OwnerLabels(subject) + std::string(1, '\0');
       const std::string owner = WireToName(reinterpret_cast<const uint8_t*>(labels.data()));
-      for (uint8_t i = 0; i < e.records.a_count; ++i) {
-        out << owner << " " << options.ttl << " IN A 127.0."
-            << static_cast<int>(e.records.a_third[i]) << "."
-            << static_cast<int>(e.records.a_last[i]) << "\n";
-      }
+      e.records.ForEachA([&](uint8_t third, uint8_t last) {
+        out << owner << " " << options.ttl << " IN A 127.0." << static_cast<int>(third) << "."
+            << static_cast<int>(last) << "\n";
+      });
       if (e.records.txt != nullptr) {
         out << owner << " " << options.ttl << " IN TXT "
-            << QuotedTxt(Expand(*e.records.txt, e.subject)) << "\n";
+            << QuotedTxt(Expand(*e.records.txt, subject)) << "\n";
       }
     }
   }

@@ -2,8 +2,9 @@
 # bench_dns_compare.sh DATADIR [SECONDS] [RUNS] [QUERYFILES...]: repd vs rbldnsd on the same
 # data (../shared/bench/dnsbl/gen_data.py output), side by side in one session. Each server
 # is pinned to core 0, dnsperf (bench_dns.sh) to core 1; every run is bounded in time.
-# Prints one line per server and query file (median QPS of RUNS, p99 estimate, RSS) and the
-# repd/rbldnsd ratio.
+# Prints one line per server and query file (median QPS of RUNS, queries answered per second
+# of the server's own CPU time, p99 estimate, RSS) and the repd/rbldnsd ratios. The second
+# ratio is the per-core one when dnsperf, not the server, is the bottleneck.
 #
 # repd side: REPD_SERVE="build/repd serve ..." if set (data loaded with `repd import`),
 # else build/tests/dnsbl/dns_bench_server (the DnsServer fed from the same rbldnsd files).
@@ -32,49 +33,57 @@ wait_up() {  # PORT: until the server answers (at most 60 s)
 server_pid() {  # the server under `timeout` (RSS is the child's)
   local c; c=$(pgrep -P "$1" | head -1); echo "${c:-$1}"
 }
-measure() {  # NAME PORT QUERYFILE
-  local name=$1 port=$2 q=$3 qps=()
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system, 1/100 s
+measure() {  # NAME PORT QUERYFILE PID: median QPS, and queries per second of server CPU
+  local name=$1 port=$2 q=$3 pid=$4 qps=() per_cpu=() t0 line
   for _ in $(seq "$runs"); do
+    t0=$(cpu_ticks "$pid")
     line=$(taskset -c 1 "$bench" 127.0.0.1 "$port" "$data/$q" "$secs" 4)
     qps+=("$(sed -E 's/.*qps=([0-9.]+).*/\1/' <<<"$line")")
+    per_cpu+=("$(awk -v c="$(sed -E 's/.*completed=([0-9]+).*/\1/' <<<"$line")" \
+                    -v t="$(( $(cpu_ticks "$pid") - t0 ))" 'BEGIN{printf "%.0f", t ? c*100/t : 0}')")
     last=$line
   done
   median=$(printf '%s\n' "${qps[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  cpu_median=$(printf '%s\n' "${per_cpu[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
   # p99 from a separate short verbose run (dnsperf -v prints each query's latency).
   p99=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$data/$q" -l 2 -c 4 -q 1000 -t 2 -v \
         2>/dev/null | awk '/^> /{print $NF}' | sort -g \
         | awk '{a[NR]=$1} END{if (NR) printf "%.3f", a[int(NR*0.99)]*1000; else print "n/a"}')
-  echo "$name $q median_qps=$median runs=${qps[*]} p99_ms=$p99 last: $last"
+  echo "$name $q median_qps=$median runs=${qps[*]} qps_per_cpu_s=$cpu_median p99_ms=$p99 last: $last"
   eval "median_${name}_${q//[^a-z]/_}=$median"
+  eval "cpu_${name}_${q//[^a-z]/_}=$cpu_median"
+}
+
+# NAME PORT COMMAND...: starts a server pinned to core 0, measures every query file, stops it.
+run_server() {
+  local name=$1 port=$2 pid child t0 t1
+  shift 2
+  taskset -c 0 "$@" &
+  pid=$!
+  t0=$(date +%s.%N); wait_up "$port"; t1=$(date +%s.%N)
+  child=$(server_pid $pid)
+  echo "$name load_s=$(echo "$t1 - $t0" | bc) rss_kb=$(rss_kb "$child")"
+  for q in "${queries[@]}"; do measure "$name" "$port" "$q" "$child"; done
+  echo "$name rss_kb_after=$(rss_kb "$child")"
+  kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
 echo "# data: $data ($(wc -l < "$data/listings.csv") listings), ${secs}s x $runs runs per file"
-taskset -c 0 timeout "$server_life" rbldnsd -n -b "127.0.0.1/$port_rbl" \
-  -q bl.repd.test:ip4set:"$data/ip4.rbl" dbl.repd.test:dnset:"$data/dom.rbl" &
-rbl=$!
-t0=$(date +%s.%N); wait_up $port_rbl; t1=$(date +%s.%N)
-rbl_pid=$(server_pid $rbl)
-echo "rbldnsd load_s=$(echo "$t1 - $t0" | bc) rss_kb=$(rss_kb $rbl_pid)"
-for q in "${queries[@]}"; do measure rbldnsd $port_rbl "$q"; done
-echo "rbldnsd rss_kb_after=$(rss_kb $rbl_pid)"
-kill $rbl; wait $rbl 2>/dev/null || true
-
+run_server rbldnsd $port_rbl timeout "$server_life" rbldnsd -n -b "127.0.0.1/$port_rbl" \
+  -q bl.repd.test:ip4set:"$data/ip4.rbl" dbl.repd.test:dnset:"$data/dom.rbl"
 if [ -n "${REPD_SERVE:-}" ]; then
-  taskset -c 0 timeout "$server_life" $REPD_SERVE &
+  # shellcheck disable=SC2086
+  run_server repd $port_repd timeout "$server_life" $REPD_SERVE
 else
-  taskset -c 0 "$here/build/tests/dnsbl/dns_bench_server" "127.0.0.1:$port_repd" "$server_life" \
-    "$data/ip4.rbl" "$data/dom.rbl" &
+  run_server repd $port_repd "$here/build/tests/dnsbl/dns_bench_server" "127.0.0.1:$port_repd" \
+    "$server_life" "$data/ip4.rbl" "$data/dom.rbl"
 fi
-repd=$!
-t0=$(date +%s.%N); wait_up $port_repd; t1=$(date +%s.%N)
-repd_pid=$(server_pid $repd)
-echo "repd load_s=$(echo "$t1 - $t0" | bc) rss_kb=$(rss_kb $repd_pid)"
-for q in "${queries[@]}"; do measure repd $port_repd "$q"; done
-echo "repd rss_kb_after=$(rss_kb $repd_pid)"
-kill $repd; wait $repd 2>/dev/null || true
 
 for q in "${queries[@]}"; do
   k=${q//[^a-z]/_}
   a=$(eval echo "\$median_repd_$k") b=$(eval echo "\$median_rbldnsd_$k")
-  echo "ratio $q repd/rbldnsd = $(echo "scale=3; $a / $b" | bc)"
+  c=$(eval echo "\$cpu_repd_$k") d=$(eval echo "\$cpu_rbldnsd_$k")
+  echo "ratio $q repd/rbldnsd: qps $(echo "scale=3; $a / $b" | bc)," \
+       "queries per server CPU second $(echo "scale=3; $c / $d" | bc)"
 done
