@@ -304,13 +304,15 @@ class Reader:
     def _mbox(self, stream, origin, unit, depth):
         index = 0
         current = None
+        blank = True  # a separator starts the file or follows an empty line
         for raw in stream:
-            if _MBOX_FROM.match(raw):
+            if blank and _MBOX_FROM.match(raw):
                 if current is not None:
                     index += 1
                     self._mbox_message(current, f"{origin}: message {index}", unit, depth)
                 current = []
                 continue
+            blank = raw in (b"\n", b"\r\n")
             if current is None:
                 continue
             if _MBOXRD_QUOTED.match(raw):

@@ -60,6 +60,18 @@ class SamplesTest(unittest.TestCase):
         self.assertEqual(sorted(e["ip"] for e in evs), ["203.0.113.20", "203.0.113.21"])
         self.assertEqual(by_id(evs)["arf:<md-1@isp.example>:1"]["count"], 2)
 
+    def test_mbox_from_inside_a_body_does_not_split(self):
+        d = fs.temp_dir(self)
+        report = fs.arf_report(9, "192.0.2.9", 1795478399).replace(b"\r\n", b"\n")
+        report = report.replace(b"Message body number 9.\n",
+                                b"Message body number 9.\nFrom me to you, unquoted\n")
+        with open(os.path.join(d, "x.mbox"), "wb") as f:
+            f.write(b"From a@b Mon Nov 23 08:00:00 2026\n" + report + b"\n" +
+                    b"From a@b Mon Nov 23 08:00:01 2026\n" + report.replace(b"report-9",
+                                                                            b"report-10"))
+        proc, evs = fs.dry_run_events(["--no-verify", os.path.join(d, "x.mbox")])
+        self.assertEqual(len(evs), 2, proc.stderr.decode())
+
     def test_maildir_skips_tmp(self):
         d = fs.temp_dir(self)
         shutil.copytree(os.path.join(fs.SAMPLES, "arf", "maildir"), os.path.join(d, "md"))
