@@ -26,7 +26,8 @@ inputs:
   INPUT is a file, a directory (read recursively, dotfiles skipped), a Maildir (a directory
   with new/ and cur/; tmp/ is never read), an mbox file, or - for stdin (the default). The
   format is recognised from the content, not the name: gzip (.gz) and zip archives are
-  opened, also when attached to a mail; --format forces one.
+  opened, also when attached to a mail; --format forces one. Batches are sent as they fill
+  and at the end of the run: stdin is read to its end, like a file.
 
 formats and how they map to events:
   ARF (RFC 5965 multipart/report; report-type=feedback-report), one event per report:
@@ -64,8 +65,9 @@ formats and how they map to events:
 exactly once:
   Ids are stable, so the server never counts an event twice. The state file (--state) also
   records every acknowledged id and every input file fully delivered (by path, size and
-  mtime), so a re-run skips unchanged files and resends nothing; a run that was interrupted
-  or gave up on an unavailable server resumes where it stopped when run again.
+  mtime), so a re-run skips unchanged files (their bad inputs are not reported again) and
+  resends nothing; a run that was interrupted or gave up on an unavailable server resumes
+  where it stopped when run again. An input with events the server rejected stays open.
 
 errors:
   A bad input (malformed report, broken XML or gzip, wrong encoding, bad field) is reported
