@@ -194,6 +194,24 @@ class MalformedTest(unittest.TestCase):
         with self.assertRaisesRegex(events.BadInput, "not a DMARC aggregate report"):
             dmarc.parse(b"<html/>", "x", now=1)
 
+    def test_mail_attachment_must_be_dmarc(self):
+        import base64
+        d = fs.temp_dir(self)
+        buf = os.path.join(d, "notes.zip")
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("notes.txt", "1795478399,192.0.2.1,h,,\n")
+        with open(buf, "rb") as f:
+            payload = base64.encodebytes(f.read()).decode()
+        with open(os.path.join(d, "mail.eml"), "w") as f:
+            f.write("From: a@b.example\nSubject: notes\nMIME-Version: 1.0\n"
+                    "Content-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: "
+                    "text/plain\n\nhi\n--z\nContent-Type: application/zip; name=notes.zip\n"
+                    "Content-Transfer-Encoding: base64\n\n" + payload + "--z--\n")
+        os.unlink(buf)
+        proc, evs = fs.dry_run_events([d])
+        self.assertEqual(evs, [])
+        self.assertIn("attachment notes.zip!notes.txt: broken XML", proc.stderr.decode())
+
     def test_zip_bomb_member_refused(self):
         d = fs.temp_dir(self)
         path = os.path.join(d, "big.zip")
