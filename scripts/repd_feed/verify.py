@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import threading
 
-from .client import ClientError
+from .client import ClientError, Unavailable
 
 
 class VerifyError(Exception):
@@ -67,6 +67,9 @@ class HttpVerifier:
     def _one(self, client, message):
         try:
             _, answer, text = client.request("POST", "/v1/verify", message, "message/rfc822")
+        except Unavailable as e:
+            raise Unavailable(f"{e}; DKIM verification needs the server (--verify repd "
+                              f"verifies locally, --no-verify skips it)") from None
         except ClientError as e:
             # One message the server will not take (too large, ...) is not verified; the event
             # still goes out without a domain.
