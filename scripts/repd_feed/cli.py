@@ -3,6 +3,7 @@
 import argparse
 import os
 import shutil
+import signal
 import sys
 import time
 
@@ -25,7 +26,8 @@ inputs:
   INPUT is a file, a directory (read recursively, dotfiles skipped), a Maildir (a directory
   with new/ and cur/; tmp/ is never read), an mbox file, or - for stdin (the default). The
   format is recognised from the content, not the name: gzip (.gz) and zip archives are
-  opened, also when attached to a mail; --format forces one.
+  opened, also when attached to a mail; --format forces one. Batches are sent as they fill
+  and at the end of the run: stdin is read to its end, like a file.
 
 formats and how they map to events:
   ARF (RFC 5965 multipart/report; report-type=feedback-report), one event per report:
@@ -63,8 +65,9 @@ formats and how they map to events:
 exactly once:
   Ids are stable, so the server never counts an event twice. The state file (--state) also
   records every acknowledged id and every input file fully delivered (by path, size and
-  mtime), so a re-run skips unchanged files and resends nothing; a run that was interrupted
-  or gave up on an unavailable server resumes where it stopped when run again.
+  mtime), so a re-run skips unchanged files (their bad inputs are not reported again) and
+  resends nothing; a run that was interrupted or gave up on an unavailable server resumes
+  where it stopped when run again. An input with events the server rejected stays open.
 
 errors:
   A bad input (malformed report, broken XML or gzip, wrong encoding, bad field) is reported
@@ -137,6 +140,8 @@ def build_parser():
                    help="maximum body of one POST (default: 4194304)")
     p.add_argument("--verify-batch", type=_positive_int, default=200, metavar="N",
                    help="ARF messages verified together (default: 200)")
+    p.add_argument("--verify-connections", type=_positive_int, default=4, metavar="N",
+                   help="parallel POST /v1/verify requests of --verify http (default: 4)")
     p.add_argument("--retries", type=int, default=8, metavar="N",
                    help="retries of a request on 429/5xx/connection errors before giving up "
                         "(default: 8)")
@@ -176,8 +181,14 @@ def _token(args):
     return os.environ.get("REPD_TOKEN", "").strip() or None
 
 
+def _terminate(signum, frame):
+    # SIGTERM ends the run like ^C: the summary is printed and the state file stays consistent.
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     err = sys.stderr
     show_progress = args.progress if args.progress is not None else (
         sys.stdout.isatty() and err.isatty())
@@ -194,23 +205,17 @@ def main(argv=None):
         if token is None and not args.dry_run:
             raise ValueError("no token: set REPD_TOKEN or give --token-file (or use --dry-run)")
         client = None
-        if not args.dry_run or args.verify == "http":
+        if not args.dry_run:
             client = Client(args.url, token, timeout=args.timeout, retries=args.retries,
                             max_wait=args.retry_max_wait, log=say)
         if args.dry_run or args.no_state:
             state = NullState()
         else:
             state = State(args.state or default_path(), args.url.rstrip("/"))
+        verifier = _verifier(args, token, say)
     except ValueError as e:
         err.write(f"repd-feed: {e}\n")
         return EXIT_USAGE
-
-    if args.verify == "http":
-        verifier = HttpVerifier(client, say)
-    elif args.verify == "repd":
-        verifier = RepdVerifier(args.repd_binary, args.dkim_dns_server)
-    else:
-        verifier = NoVerifier()
 
     stats = Stats()
     units = inputs.discover(args.inputs,
@@ -288,6 +293,17 @@ def main(argv=None):
     return status
 
 
+def _verifier(args, token, say):
+    if args.verify == "http":
+        return HttpVerifier(
+            lambda: Client(args.url, token, timeout=args.timeout, retries=args.retries,
+                           max_wait=args.retry_max_wait, log=say),
+            say, args.verify_connections)
+    if args.verify == "repd":
+        return RepdVerifier(args.repd_binary, args.dkim_dns_server)
+    return NoVerifier()
+
+
 def _missing(stats, say, origin, reason):
     stats.skipped += 1
     say(f"{origin}: {reason}")
@@ -302,7 +318,7 @@ def _summary(stats, dry_run, elapsed):
         parts.append(f"{stats.reports} ARF reports, {stats.verified} events with a "
                      f"DKIM-verified domain")
     if dry_run:
-        parts.append(f"printed {stats.read} (dry run, nothing sent)")
+        parts.append(f"printed {stats.printed} (dry run, nothing sent)")
     else:
         parts.append(f"sent {stats.sent}")
         parts.append(f"duplicate {stats.duplicates} ({stats.duplicate} by the server, "

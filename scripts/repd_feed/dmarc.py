@@ -39,10 +39,6 @@ def _aligned(a, b):
     return a == b or a.endswith("." + b) or b.endswith("." + a)
 
 
-def looks_like_dmarc(data):
-    return b"<feedback" in data[:4096]
-
-
 def parse(data, origin, *, reporter=None, now=None):
     """(events, problems) of one aggregate report; BadInput when the report as a whole is
     unusable. `problems` are (origin, reason) pairs for single records that were skipped."""

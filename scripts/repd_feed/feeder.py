@@ -7,6 +7,7 @@ one ARF report travel in the same batch, so a report is never half delivered.
 
 from .client import ClientError
 from .events import BadInput, encode
+from .sender import Sender
 from .verify import VerifyError
 
 
@@ -27,6 +28,7 @@ class Stats:
         self.rejected = 0
         self.skipped = 0
         self.batches = 0
+        self.printed = 0  # --dry-run
 
     @property
     def duplicates(self):
@@ -50,6 +52,7 @@ class Feeder:
         self.batch = []  # (id, wire, origin, unit)
         self.size = 0
         self.reports = []
+        self.sender = None if dry_run else Sender(self._send)
 
     # ---- what readers call
     def event(self, unit, origin, event, wire=None):
@@ -80,6 +83,9 @@ class Feeder:
     def finish(self):
         self._verify()
         self.flush()
+        if self.sender is not None:
+            self.sender.close()
+            self._settle()
 
     # ---- internals
     def _add(self, unit, origin, pairs):
@@ -122,11 +128,19 @@ class Feeder:
         items, self.batch, self.size = self.batch, [], 0
         if self.dry_run:
             self.out.write("".join(wire + "\n" for _, wire, _, _ in items))
+            self.stats.printed += len(items)
+            self._settle([items])
         else:
-            self._send(items)
-        for item in items:
-            item[3].pending -= 1
-            self._maybe_done(item[3])
+            self.sender.submit(items)
+            self._settle()
+
+    def _settle(self, batches=None):
+        """Bookkeeping of delivered batches, in this thread: inputs whose every event is
+        delivered are marked done."""
+        for items in batches if batches is not None else self.sender.completed():
+            for item in items:
+                item[3].pending -= 1
+                self._maybe_done(item[3])
 
     def _send(self, items):
         known = self.state.known(event_id for event_id, _, _, _ in items)

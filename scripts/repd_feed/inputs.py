@@ -119,6 +119,19 @@ class _Chain(io.RawIOBase):
         return n
 
 
+def _first_line(stream, limit=8192):
+    """At least the first line (or `limit` bytes): enough to tell the format, without waiting
+    for more of a pipe than the writer has sent."""
+    read1 = getattr(stream, "read1", stream.read)
+    head = b""
+    while len(head) < limit and b"\n" not in head:
+        chunk = read1(limit - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
 def sniff(head):
     if head.startswith(b"\x1f\x8b"):
         return "gzip"
@@ -151,8 +164,8 @@ class Reader:
     def read_unit(self, unit, stream):
         self.read_stream(stream, unit.label, unit, 0)
 
-    def read_stream(self, stream, origin, unit, depth):
-        head = stream.read(8192)
+    def read_stream(self, stream, origin, unit, depth, fmt=None):
+        head = _first_line(stream)
         if not head:
             self.sink.problem(unit, origin, "empty input")
             return
@@ -164,11 +177,11 @@ class Reader:
                 return
             try:
                 self.read_stream(gzip.GzipFile(fileobj=chained, mode="rb"), origin, unit,
-                                 depth + 1)
+                                 depth + 1, fmt)
             except (OSError, EOFError, zlib.error) as e:
                 self.sink.problem(unit, origin, f"broken gzip data: {e}")
             return
-        kind = self._forced(kind)
+        kind = self._forced(kind, fmt)
         if kind == "ndjson":
             self._ndjson(chained, origin, unit)
         elif kind == "traps":
@@ -178,29 +191,30 @@ class Reader:
         else:
             data = self._read_all(chained, origin, unit)
             if data is not None:
-                self.read_bytes(data, origin, unit, depth, kind)
+                self.read_bytes(data, origin, unit, depth, kind, fmt)
 
-    def _forced(self, kind):
-        """The kind to read as under --format: containers are always opened, and a mail may
-        carry a DMARC report as attachment."""
-        if kind in ("gzip", "zip", "mbox") or self.format == "auto":
+    def _forced(self, kind, fmt=None):
+        """The kind to read as under --format (or `fmt`): containers are always opened, and a
+        mail may carry a DMARC report as attachment."""
+        fmt = fmt or self.format
+        if kind in ("gzip", "zip", "mbox") or fmt == "auto":
             return kind
-        if self.format == "arf":
+        if fmt == "arf":
             return "mail"
-        if self.format == "dmarc" and kind == "mail":
+        if fmt == "dmarc" and kind == "mail":
             return kind
-        return self.format
+        return fmt
 
-    def read_bytes(self, data, origin, unit, depth, kind=None):
-        kind = self._forced(kind or sniff(data[:8192]))
+    def read_bytes(self, data, origin, unit, depth, kind=None, fmt=None):
+        kind = self._forced(kind or sniff(data[:8192]), fmt)
         if kind == "zip":
-            self._zip(data, origin, unit, depth)
+            self._zip(data, origin, unit, depth, fmt)
         elif kind == "dmarc":
             self._dmarc(data, origin, unit)
         elif kind == "mail":
             self.message(data, origin, unit, depth)
         else:
-            self.read_stream(io.BytesIO(data), origin, unit, depth)
+            self.read_stream(io.BytesIO(data), origin, unit, depth, fmt)
 
     def _read_all(self, stream, origin, unit):
         try:
@@ -262,7 +276,7 @@ class Reader:
         for event in events:
             self.sink.event(unit, origin, event)
 
-    def _zip(self, data, origin, unit, depth):
+    def _zip(self, data, origin, unit, depth, fmt=None):
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
             members = [m for m in archive.infolist() if not m.is_dir()]
@@ -286,18 +300,20 @@ class Reader:
             if depth >= 3:
                 self.sink.problem(unit, where, "archives nested more than 3 levels deep")
                 continue
-            self.read_bytes(content, where, unit, depth + 1)
+            self.read_bytes(content, where, unit, depth + 1, fmt=fmt)
 
     def _mbox(self, stream, origin, unit, depth):
         index = 0
         current = None
+        blank = True  # a separator starts the file or follows an empty line
         for raw in stream:
-            if _MBOX_FROM.match(raw):
+            if blank and _MBOX_FROM.match(raw):
                 if current is not None:
                     index += 1
                     self._mbox_message(current, f"{origin}: message {index}", unit, depth)
                 current = []
                 continue
+            blank = raw in (b"\n", b"\r\n")
             if current is None:
                 continue
             if _MBOXRD_QUOTED.match(raw):
@@ -340,8 +356,10 @@ class Reader:
                 kind = sniff(data[:8192])
                 if kind in ("zip", "gzip", "dmarc"):
                     found = True
+                    # Whatever a mail's archive holds must be a DMARC report: a zipped text
+                    # file is not a spamtrap log.
                     self.read_bytes(data, f"{origin}: attachment {name or part.content_type}",
-                                    unit, depth + 1, kind)
+                                    unit, depth + 1, kind, fmt="dmarc")
         if not found:
             self.sink.problem(unit, origin, "neither an ARF report (multipart/report; "
                               "report-type=feedback-report) nor a mail with a DMARC report "

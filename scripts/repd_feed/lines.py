@@ -16,6 +16,7 @@ import json
 from .events import BadInput, check_domain, check_ip, make_event, parse_time, stable_id, validate
 
 TRAP_COLUMNS = ("time", "ip", "helo", "mail_from", "domain")
+MAX_LINE = 65536
 _KNOWN_COLUMNS = frozenset(TRAP_COLUMNS + ("count", "reporter"))
 
 
@@ -81,6 +82,8 @@ def ndjson_line(text, reporter=None, now=None):
     stripped = text.strip()
     if not stripped:
         return None
+    if len(stripped) > MAX_LINE:
+        raise BadInput(f"line longer than {MAX_LINE} characters: no event is that large")
     try:
         obj = json.loads(stripped, parse_constant=_no_constant)
     except ValueError as e:

@@ -11,6 +11,7 @@ the server's own id check keeps it from counting twice.
 
 import os
 import sqlite3
+import threading
 
 _CHUNK = 500  # ids per IN (...) query, well under SQLite's parameter limit
 
@@ -42,7 +43,10 @@ class State:
         self.server = server
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        # Used by the reading thread and the sender thread, one at a time (the lock).
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None,
+                                  check_same_thread=False)
+        self.lock = threading.Lock()
         try:
             # WAL + NORMAL: a killed process loses nothing committed; a power cut may lose the
             # last batches' ids, which only costs a resend that the server counts as duplicate.
@@ -61,31 +65,36 @@ class State:
         """The subset of `ids` already acknowledged by this server."""
         found = set()
         ids = list(ids)
-        for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i:i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(f"SELECT id FROM sent WHERE server = ? AND id IN ({marks})",
-                                   [self.server, *chunk])
-            found.update(r[0] for r in rows)
+        with self.lock:
+            for i in range(0, len(ids), _CHUNK):
+                chunk = ids[i:i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self.db.execute(f"SELECT id FROM sent WHERE server = ? AND id IN "
+                                       f"({marks})", [self.server, *chunk])
+                found.update(r[0] for r in rows)
         return found
 
     def record_sent(self, ids):
-        with self.db:
+        with self.lock, self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR IGNORE INTO sent (server, id) VALUES (?, ?)",
                                 ((self.server, i) for i in ids))
 
     def input_done(self, key, size, mtime_ns):
-        row = self.db.execute("SELECT size, mtime_ns FROM inputs WHERE server = ? AND key = ?",
-                              (self.server, key)).fetchone()
+        with self.lock:
+            row = self.db.execute("SELECT size, mtime_ns FROM inputs WHERE server = ? AND "
+                                  "key = ?", (self.server, key)).fetchone()
         return row is not None and row[0] == size and row[1] == mtime_ns
 
     def mark_input(self, key, size, mtime_ns, events):
-        self.db.execute("INSERT OR REPLACE INTO inputs (server, key, size, mtime_ns, events) "
-                        "VALUES (?, ?, ?, ?, ?)", (self.server, key, size, mtime_ns, events))
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO inputs (server, key, size, mtime_ns, events) "
+                            "VALUES (?, ?, ?, ?, ?)",
+                            (self.server, key, size, mtime_ns, events))
 
     def close(self):
-        self.db.close()
+        with self.lock:
+            self.db.close()
 
 
 def default_path():

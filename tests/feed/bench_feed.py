@@ -37,12 +37,16 @@ def ndjson_files(directory, prefix, n, files=4):
     return per * files
 
 
-def arf_mbox(path, prefix, n):
+def arf_mbox(path, prefix, n, signed=()):
+    """n ARF reports in one mbox; with `signed` (DKIM-signed originals), report i attaches
+    signed[i % len(signed)], so that every report asks for a verification."""
     t = fs.now() - 60
     with open(path, "wb") as f:
         for i in range(n):
             ip = f"10.200.{(i // 250) % 250}.{i % 250 + 1}"
-            report = fs.arf_report(f"{prefix}-{i}", ip, t, mail_from=f"x{i}@bulk.example")
+            original = signed[i % len(signed)] if signed else None
+            report = fs.arf_report(f"{prefix}-{i}", ip, t, mail_from=f"x{i}@bulk.example",
+                                   original=original)
             f.write(b"From fbl@fbl.mailbox.example Mon Nov 23 08:00:00 2026\n")
             f.write(report.replace(b"\r\n", b"\n"))
             f.write(b"\n")
@@ -97,7 +101,9 @@ def main():
     if fs.repd_binary() is None:
         raise SystemExit("set REPD_BINARY to the repd executable")
     work = tempfile.mkdtemp(prefix="repd-feed-bench-")
-    repd = fs.Repd(work).start()
+    key = fs.DkimKey(work, "bench-signed.example")
+    dns = fs.DnsTxtServer({key.dns_name: key.record})
+    repd = fs.Repd(work, dns_servers=[dns.address]).start()
     try:
         n = ndjson_files(os.path.join(work, "feed"), "f", args.events)
         ndjson_files(os.path.join(work, "anchor"), "a", args.events)
@@ -122,8 +128,22 @@ def main():
               f"reports/s ({feed_s:.2f} s), curl anchor (same count as NDJSON) "
               f"{anchor_n / anchor_s:,.0f} events/s, ratio {anchor_s / feed_s:.2f}")
         print(f"        {feed_summary}")
+
+        # Every attached message DKIM-signed: each report costs a POST /v1/verify.
+        t = fs.now()
+        signed = [key.sign(fs.original_message("bench-signed.example", "10.201.0.1", i, t))
+                  for i in range(20)]
+        arf_mbox(os.path.join(work, "signed.mbox"), "s", args.reports, signed)
+        feed_s, feed_summary = run_feed(repd, ["--state", os.path.join(work, "state.sqlite"),
+                                               "--batch-size", str(args.batch),
+                                               os.path.join(work, "signed.mbox")])
+        print(f"ARF+DKIM {args.reports} signed reports, verified by POST /v1/verify: repd-feed "
+              f"{args.reports / feed_s:,.0f} reports/s ({feed_s:.2f} s), ratio to the anchor "
+              f"{anchor_s / feed_s:.2f}")
+        print(f"        {feed_summary}")
     finally:
         repd.stop()
+        dns.close()
         shutil.rmtree(work, True)
 
 

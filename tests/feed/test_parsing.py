@@ -60,6 +60,18 @@ class SamplesTest(unittest.TestCase):
         self.assertEqual(sorted(e["ip"] for e in evs), ["203.0.113.20", "203.0.113.21"])
         self.assertEqual(by_id(evs)["arf:<md-1@isp.example>:1"]["count"], 2)
 
+    def test_mbox_from_inside_a_body_does_not_split(self):
+        d = fs.temp_dir(self)
+        report = fs.arf_report(9, "192.0.2.9", 1795478399).replace(b"\r\n", b"\n")
+        report = report.replace(b"Message body number 9.\n",
+                                b"Message body number 9.\nFrom me to you, unquoted\n")
+        with open(os.path.join(d, "x.mbox"), "wb") as f:
+            f.write(b"From a@b Mon Nov 23 08:00:00 2026\n" + report + b"\n" +
+                    b"From a@b Mon Nov 23 08:00:01 2026\n" + report.replace(b"report-9",
+                                                                            b"report-10"))
+        proc, evs = fs.dry_run_events(["--no-verify", os.path.join(d, "x.mbox")])
+        self.assertEqual(len(evs), 2, proc.stderr.decode())
+
     def test_maildir_skips_tmp(self):
         d = fs.temp_dir(self)
         shutil.copytree(os.path.join(fs.SAMPLES, "arf", "maildir"), os.path.join(d, "md"))
@@ -182,6 +194,24 @@ class MalformedTest(unittest.TestCase):
         with self.assertRaisesRegex(events.BadInput, "not a DMARC aggregate report"):
             dmarc.parse(b"<html/>", "x", now=1)
 
+    def test_mail_attachment_must_be_dmarc(self):
+        import base64
+        d = fs.temp_dir(self)
+        buf = os.path.join(d, "notes.zip")
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("notes.txt", "1795478399,192.0.2.1,h,,\n")
+        with open(buf, "rb") as f:
+            payload = base64.encodebytes(f.read()).decode()
+        with open(os.path.join(d, "mail.eml"), "w") as f:
+            f.write("From: a@b.example\nSubject: notes\nMIME-Version: 1.0\n"
+                    "Content-Type: multipart/mixed; boundary=z\n\n--z\nContent-Type: "
+                    "text/plain\n\nhi\n--z\nContent-Type: application/zip; name=notes.zip\n"
+                    "Content-Transfer-Encoding: base64\n\n" + payload + "--z--\n")
+        os.unlink(buf)
+        proc, evs = fs.dry_run_events([d])
+        self.assertEqual(evs, [])
+        self.assertIn("attachment notes.zip!notes.txt: broken XML", proc.stderr.decode())
+
     def test_zip_bomb_member_refused(self):
         d = fs.temp_dir(self)
         path = os.path.join(d, "big.zip")
@@ -275,10 +305,127 @@ class UnitTest(unittest.TestCase):
         with self.assertRaisesRegex(events.BadInput, "unknown columns"):
             log.line(1, "time,ip,colour\n")
 
+    def test_huge_line_is_refused(self):
+        line = '{"id":"a","type":"ham","ip":"192.0.2.1","reporter":"r","x":"%s"}' % ("y" * 70000)
+        with self.assertRaisesRegex(events.BadInput, "longer than"):
+            lines.ndjson_line(line)
+
     def test_nan_is_not_json(self):
         with self.assertRaisesRegex(events.BadInput, "malformed JSON"):
             lines.ndjson_line('{"id":"a","type":"ham","ip":"192.0.2.1","reporter":"r",'
                               '"x":NaN}')
+
+
+class VerifierPlumbingTest(unittest.TestCase):
+    """How verdicts reach events, with stand-ins for the verifier that record what they got
+    (the real verifier is exercised in test_server.DkimTest)."""
+
+    SIGNED = (b"DKIM-Signature: v=1; a=rsa-sha256; d=good.example; s=s;\r\n\tbh=x; b=y\r\n"
+              b"From: a@good.example\r\nSubject: hi\r\n\r\nbody \r\n  with  spaces\r\n")
+    FORGED = SIGNED.replace(b"body", b"BODY")
+
+    def reports(self):
+        d = fs.temp_dir(self)
+        for i, original in enumerate((self.SIGNED, self.FORGED, b"From: a@b.example\r\n\r\nx")):
+            with open(os.path.join(d, f"r{i}.eml"), "wb") as f:
+                f.write(fs.arf_report(50 + i, "192.0.2.50", 1795478399, original=original))
+        return d
+
+    def domains(self, evs):
+        return {e["id"].split(":")[1]: e.get("domain") for e in evs}
+
+    def test_server_verify_gets_the_exact_bytes(self):
+        import http.server
+        import threading
+        received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((self.path, self.headers["Content-Type"], body))
+                ok = body == VerifierPlumbingTest.SIGNED
+                answer = json.dumps({"result": "pass" if ok else "fail",
+                                     "verified_domains": ["good.example"] if ok else []})
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer.encode())
+
+        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        proc, evs = fs.dry_run_events(["--url", f"http://127.0.0.1:{server.server_port}",
+                                       self.reports()])
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        self.assertEqual(self.domains(evs), {"<report-50@fbl.mailbox.example>": "good.example",
+                                             "<report-51@fbl.mailbox.example>": None,
+                                             "<report-52@fbl.mailbox.example>": None})
+        # Only signed messages are sent, byte for byte, as message/rfc822.
+        self.assertEqual(sorted(r[2] for r in received), sorted([self.SIGNED, self.FORGED]))
+        self.assertEqual({(r[0], r[1]) for r in received}, {("/v1/verify", "message/rfc822")})
+
+    def test_repd_verify_json(self):
+        d = fs.temp_dir(self)
+        fake = os.path.join(d, "fake-repd")
+        with open(fake, "w") as f:
+            f.write("#!/usr/bin/env python3\n"
+                    "import json, sys\n"
+                    "args = sys.argv[1:]\n"
+                    "assert args[:2] == ['verify', '--json'], args\n"
+                    "assert args[2:4] == ['--dns-server', '127.0.0.1:5300'], args\n"
+                    "for path in args[4:]:\n"
+                    "    ok = open(path, 'rb').read() == %r\n"
+                    "    print(json.dumps({'file': path, 'result': 'pass' if ok else 'fail',\n"
+                    "        'signatures': [{'d': 'Good.Example', 's': 's', 'a': 'rsa-sha256',\n"
+                    "        'result': 'pass' if ok else 'fail', 'reason': ''}]}))\n"
+                    "sys.exit(0 if ok else 1)\n" % self.SIGNED)
+        os.chmod(fake, 0o755)
+        proc, evs = fs.dry_run_events(["--verify", "repd", "--repd-binary", fake,
+                                       "--dkim-dns-server", "127.0.0.1:5300", self.reports()])
+        self.assertEqual(proc.returncode, 0, proc.stderr.decode())
+        self.assertEqual(self.domains(evs)["<report-50@fbl.mailbox.example>"], "good.example")
+        self.assertIsNone(self.domains(evs)["<report-51@fbl.mailbox.example>"])
+
+    def test_verifier_that_cannot_run_stops_the_run(self):
+        proc, _ = fs.dry_run_events(["--verify", "repd", "--repd-binary", "/nonexistent/repd",
+                                     self.reports()])
+        self.assertEqual(proc.returncode, 3)
+        self.assertIn("DKIM verification failed", proc.stderr.decode())
+        self.assertIn("--no-verify", proc.stderr.decode())
+
+
+class ProgressTest(unittest.TestCase):
+    def test_progress_bar_when_asked(self):
+        proc = fs.run_feed(["--dry-run", "--no-verify", "--progress", fs.SAMPLES])
+        err = proc.stderr.decode()
+        self.assertIn("\r[", err)
+        self.assertIn("100.0%", err)
+
+    def test_no_progress_bar_when_not_a_terminal(self):
+        proc = fs.run_feed(["--dry-run", "--no-verify", fs.SAMPLES])
+        self.assertNotIn("\r", proc.stderr.decode())
+
+
+class SignalTest(unittest.TestCase):
+    def test_sigterm_ends_with_a_summary(self):
+        import subprocess
+        import time
+        proc = subprocess.Popen([sys.executable, fs.FEED, "--dry-run", "-"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        proc.stdin.write(b'{"id":"t","type":"ham","ip":"192.0.2.1","reporter":"r"}\n')
+        proc.stdin.flush()
+        time.sleep(0.5)
+        proc.terminate()
+        out, err = proc.communicate(timeout=30)
+        proc.stdin.close()
+        self.assertEqual(proc.returncode, 130, err.decode())
+        self.assertIn("interrupted; run again to resume", err.decode())
+        self.assertIn("read 1 events", err.decode())
 
 
 class HelpTest(unittest.TestCase):
