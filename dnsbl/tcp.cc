@@ -51,8 +51,7 @@ class TcpListenerImpl final : public TcpListener,
  private:
   static awaitable<void> Accept(std::shared_ptr<TcpListenerImpl> self) {
     while (self->acceptor_.is_open()) {
-      auto [ec, socket] = co_await self->acceptor_.async_accept(
-          asio::as_tuple(use_awaitable));
+      auto [ec, socket] = co_await self->acceptor_.async_accept(asio::as_tuple(use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) co_return;
         continue;  // e.g. EMFILE: keep serving the connections we have
@@ -111,8 +110,8 @@ class TcpListenerImpl final : public TcpListener,
       const ParseStatus status = ParseQuery(in.data(), len, query.get());
       const auto snapshot = ctx.index.Current();
       if (status == ParseStatus::kOk && IsTransfer(*query)) {
-        auto stream = TransferStream::Create(*query, in.data(), len, ToIp(peer.address()), ctx,
-                                             snapshot);
+        auto stream =
+            TransferStream::Create(*query, in.data(), len, ToIp(peer.address()), ctx, snapshot);
         bool ok = true;
         std::string message;
         while (ok && stream->Next(&message)) {

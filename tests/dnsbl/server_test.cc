@@ -42,8 +42,8 @@ class ServerTest : public ::testing::Test {
     for (auto& t : threads_) t.join();
   }
   std::string Dig(const std::string& args, const std::string& server = "127.0.0.1") {
-    return repd::testing::RunCommand(absl::StrCat("dig @", server, " -p ", port_,
-                                                  " +time=2 +tries=1 ", args, " 2>&1"));
+    return repd::testing::RunCommand(
+        absl::StrCat("dig @", server, " -p ", port_, " +time=2 +tries=1 ", args, " 2>&1"));
   }
 
   reputation::ListingIndex index_;
@@ -129,8 +129,9 @@ TEST_F(ServerTest, TransfersNeedTheTsigKeyWhenOneIsConfigured) {
   EXPECT_THAT(signed_axfr, Not(HasSubstr("failed")));
   EXPECT_THAT(signed_axfr, HasSubstr("TSIG"));
   EXPECT_THAT(Dig("AXFR bl.repd.test"), HasSubstr("Transfer failed"));
-  EXPECT_THAT(Dig("-y hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk= AXFR bl.repd.test"),
-              Not(HasSubstr("127.0.0.4")));
+  EXPECT_THAT(
+      Dig("-y hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk= AXFR bl.repd.test"),
+      Not(HasSubstr("127.0.0.4")));
 }
 
 TEST_F(ServerTest, NotifiesSecondariesOfANewSerial) {
@@ -220,8 +221,7 @@ TEST_F(ServerTest, BusyPortIsAnErrorNamingTheAddress) {
   options.listen = {absl::StrCat("127.0.0.1:", port_)};
   auto second = DnsServer::Create(io, options, index);
   ASSERT_FALSE(second.ok());
-  EXPECT_THAT(std::string(second.status().message()),
-              HasSubstr(absl::StrCat("127.0.0.1:", port_)));
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr(absl::StrCat("127.0.0.1:", port_)));
 }
 
 }  // namespace
