@@ -79,10 +79,9 @@ class Section {
   std::string name_;
 };
 
-#define REPD_RETURN_IF_ERROR(expr)        \
-  do {                                    \
-    if (absl::Status s = (expr); !s.ok()) \
-      return s;                           \
+#define REPD_RETURN_IF_ERROR(expr)                  \
+  do {                                              \
+    if (absl::Status s = (expr); !s.ok()) return s; \
   } while (0)
 
 }  // namespace
@@ -98,12 +97,31 @@ absl::Status ParseDnsConfig(const toml::table& root, dnsbl::DnsOptions* out) {
   REPD_RETURN_IF_ERROR(zones.String("score", &out->zones.score));
 
   Section dns(root["dns"].as_table(), "dns");
-  REPD_RETURN_IF_ERROR(dns.Unknown(
-      {"ttl", "negative_ttl", "soa_ttl", "refresh", "retry", "expire", "ns", "hostmaster",
-       "allow_category", "shared_allow_category", "max_udp_payload", "max_amplification",
-       "udp_sockets", "tcp_idle_timeout_ms", "tcp_max_connections", "transfer_allow", "notify",
-       "tsig_name", "tsig_algorithm", "tsig_secret", "ixfr_journal", "rrl_rate", "rrl_slip",
-       "rrl_ipv4_prefix", "rrl_ipv6_prefix"}));
+  REPD_RETURN_IF_ERROR(dns.Unknown({"ttl",
+                                    "negative_ttl",
+                                    "soa_ttl",
+                                    "refresh",
+                                    "retry",
+                                    "expire",
+                                    "ns",
+                                    "hostmaster",
+                                    "allow_category",
+                                    "shared_allow_category",
+                                    "max_udp_payload",
+                                    "max_amplification",
+                                    "udp_sockets",
+                                    "tcp_idle_timeout_ms",
+                                    "tcp_max_connections",
+                                    "transfer_allow",
+                                    "notify",
+                                    "tsig_name",
+                                    "tsig_algorithm",
+                                    "tsig_secret",
+                                    "ixfr_journal",
+                                    "rrl_rate",
+                                    "rrl_slip",
+                                    "rrl_ipv4_prefix",
+                                    "rrl_ipv6_prefix"}));
   constexpr int64_t kMaxTtl = 2147483647;  // RFC 2181 8
   REPD_RETURN_IF_ERROR(dns.Integer("ttl", &out->ttl, 0, kMaxTtl));
   REPD_RETURN_IF_ERROR(dns.Integer("negative_ttl", &out->negative_ttl, 0, kMaxTtl));

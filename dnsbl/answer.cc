@@ -92,8 +92,8 @@ void WriteTxt(Writer& w, Owner& owner, const std::string& text, const Subject& s
 
 }  // namespace
 
-void WriteSoaRecord(Writer& w, const Zone& zone, const DnsOptions& o, size_t apex,
-                    uint32_t ttl, uint32_t serial) {
+void WriteSoaRecord(Writer& w, const Zone& zone, const DnsOptions& o, size_t apex, uint32_t ttl,
+                    uint32_t serial) {
   RrHeader(w, {apex, {}}, kTypeSOA, ttl);
   const size_t rdlen_at = w.size();
   w.U16(0);

@@ -52,7 +52,6 @@ uint16_t WriteSubjectRecords(Writer& w, Owner& owner, const ZoneRecords& records
                              const Subject& subject, uint32_t ttl, bool a, bool txt);
 
 // The truncated form of any answer to `q` (RRL "slip": the client retries over TCP).
-size_t BuildTruncated(const Query& q, const DnsOptions& options, uint8_t* out,
-                      size_t out_capacity);
+size_t BuildTruncated(const Query& q, const DnsOptions& options, uint8_t* out, size_t out_capacity);
 
 }  // namespace repd::dnsbl

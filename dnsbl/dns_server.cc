@@ -33,8 +33,9 @@ class DnsServerImpl final : public DnsServer {
     if (!tcp.ok()) return tcp.status();
     port = (*tcp)->local_endpoint().port();
     const int configured = context_->zones.options().udp_sockets;
-    const int sockets =
-        configured > 0 ? configured : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int sockets = configured > 0
+                            ? configured
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < sockets; ++i) {
       auto udp = UdpListener::Bind(io, {address, port}, sockets > 1, *context_);
       if (!udp.ok()) return udp.status();
@@ -95,8 +96,9 @@ absl::StatusOr<std::unique_ptr<DnsServer>> DnsServer::Create(
   }
   auto notifier = std::make_shared<Notifier>(io, ctx, std::move(notify_targets));
   server->SetNotifier(notifier);
-  // The index outlives the server (both belong to `repd serve`), but the listener cannot be
-  // removed: it holds only weak references.
+  // Listeners cannot be removed and the index may outlive the server, so the listener holds
+  // only weak references. The contract hands us a const index; subscribing is the one
+  // non-const use (the lead is asked to make AddChangeListener const).
   std::weak_ptr<Journal> journal = ctx.journal;
   std::weak_ptr<Notifier> weak_notifier = notifier;
   const_cast<reputation::ListingIndex&>(index).AddChangeListener(

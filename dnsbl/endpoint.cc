@@ -7,10 +7,10 @@
 namespace repd::dnsbl {
 
 absl::StatusOr<std::pair<boost::asio::ip::address, uint16_t>> ParseHostPort(std::string_view text,
-                                                                           std::string_view key) {
+                                                                            std::string_view key) {
   auto bad = [&](std::string_view why) {
-    return absl::InvalidArgumentError(absl::StrCat("config key '", AsAbsl(key), "': '",
-                                                   AsAbsl(text), "' ", AsAbsl(why)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key '", AsAbsl(key), "': '", AsAbsl(text), "' ", AsAbsl(why)));
   };
   const size_t colon = text.rfind(':');
   if (colon == std::string_view::npos) return bad("needs ADDR:PORT ([v6]:PORT for IPv6)");

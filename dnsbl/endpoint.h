@@ -12,6 +12,6 @@ namespace repd::dnsbl {
 
 // Errors name `key` and the bad text.
 absl::StatusOr<std::pair<boost::asio::ip::address, uint16_t>> ParseHostPort(std::string_view text,
-                                                                           std::string_view key);
+                                                                            std::string_view key);
 
 }  // namespace repd::dnsbl

@@ -30,7 +30,6 @@ class Notifier : public std::enable_shared_from_this<Notifier> {
 };
 
 // The NOTIFY request for `zone` at `serial` (exposed for tests).
-std::string BuildNotify(const Zone& zone, const DnsOptions& options, uint16_t id,
-                        uint32_t serial);
+std::string BuildNotify(const Zone& zone, const DnsOptions& options, uint16_t id, uint32_t serial);
 
 }  // namespace repd::dnsbl

@@ -22,8 +22,8 @@ struct Query {
   uint8_t qname[kMaxName] = {};
   uint8_t qname_lower[kMaxName] = {};
   uint16_t qname_len = 0;
-  uint8_t label_count = 0;            // labels before the root
-  uint8_t label_offset[kMaxLabels];   // offset of each label in qname
+  uint8_t label_count = 0;           // labels before the root
+  uint8_t label_offset[kMaxLabels];  // offset of each label in qname
   // EDNS0 (RFC 6891).
   bool edns = false;
   uint8_t edns_version = 0;

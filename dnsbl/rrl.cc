@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 
-
 namespace repd::dnsbl {
 
 RateLimiter::RateLimiter(uint32_t rate, uint32_t slip, int ipv4_prefix, int ipv6_prefix,

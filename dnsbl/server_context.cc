@@ -10,8 +10,7 @@ ZoneMetrics ZoneMetricsFor(const std::string& zone) {
   const std::string labels = "zone=\"" + zone + "\"";
   return {&metrics::GetCounter("repd_dns_queries_total", "DNS queries answered, by zone", labels),
           &metrics::GetHistogram("repd_dns_answer_seconds",
-                                 "Time from receiving a DNS query to sending its answer",
-                                 labels)};
+                                 "Time from receiving a DNS query to sending its answer", labels)};
 }
 
 metrics::Counter& Answers(const char* rcode) {
@@ -28,8 +27,8 @@ ServerMetrics ServerMetrics::Register(const ZoneSet& zones) {
   m.nxdomain = &Answers("NXDOMAIN");
   m.refused = &Answers("REFUSED");
   m.formerr = &Answers("FORMERR");
-  m.truncated = &metrics::GetCounter("repd_dns_truncated_total",
-                                     "UDP answers sent truncated (TC=1)");
+  m.truncated =
+      &metrics::GetCounter("repd_dns_truncated_total", "UDP answers sent truncated (TC=1)");
   m.dropped = &metrics::GetCounter("repd_dns_dropped_total",
                                    "DNS messages not answered (responses, garbage)");
   m.rate_limited = &metrics::GetCounter("repd_dns_rate_limited_total",
@@ -49,8 +48,9 @@ const ZoneMetrics& ServerMetrics::Count(const ZoneSet& zones, const AnswerInfo& 
   if (info.rcode == kRefused) refused->Add();
   if (info.rcode == kFormErr) formerr->Add();
   if (info.truncated) truncated->Add();
-  const ZoneMetrics& m =
-      info.zone == nullptr ? other : this->zones[static_cast<size_t>(info.zone - zones.zones().data())];
+  const ZoneMetrics& m = info.zone == nullptr
+                             ? other
+                             : this->zones[static_cast<size_t>(info.zone - zones.zones().data())];
   m.queries->Add();
   return m;
 }

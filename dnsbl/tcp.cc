@@ -51,8 +51,7 @@ class TcpListenerImpl final : public TcpListener,
  private:
   static awaitable<void> Accept(std::shared_ptr<TcpListenerImpl> self) {
     while (self->acceptor_.is_open()) {
-      auto [ec, socket] = co_await self->acceptor_.async_accept(
-          asio::as_tuple(use_awaitable));
+      auto [ec, socket] = co_await self->acceptor_.async_accept(asio::as_tuple(use_awaitable));
       if (ec) {
         if (ec == asio::error::operation_aborted || !self->acceptor_.is_open()) co_return;
         continue;  // e.g. EMFILE: keep serving the connections we have
@@ -66,23 +65,19 @@ class TcpListenerImpl final : public TcpListener,
     }
   }
 
-  // Reads exactly `buf.size()` bytes or gives up at the idle deadline.
-  static awaitable<bool> ReadFor(tcp::socket& s, asio::mutable_buffer buf,
-                                 std::chrono::milliseconds timeout) {
+  // Completes a whole read or write, or gives up at the deadline (a stalled peer must not
+  // hold a connection slot for ever).
+  static awaitable<bool> Within(awaitable<std::tuple<boost::system::error_code, size_t>> io,
+                                tcp::socket& s, std::chrono::milliseconds timeout) {
     asio::steady_timer timer(s.get_executor(), timeout);
-    auto result = co_await (asio::async_read(s, buf, asio::as_tuple(use_awaitable)) ||
-                            timer.async_wait(asio::as_tuple(use_awaitable)));
+    auto result = co_await (std::move(io) || timer.async_wait(asio::as_tuple(use_awaitable)));
     if (result.index() != 0) co_return false;
     co_return !std::get<0>(std::get<0>(result));
   }
 
-  static awaitable<bool> WriteFor(tcp::socket& s, const std::vector<asio::const_buffer>& bufs,
-                                  std::chrono::milliseconds timeout) {
-    asio::steady_timer timer(s.get_executor(), timeout);
-    auto result = co_await (asio::async_write(s, bufs, asio::as_tuple(use_awaitable)) ||
-                            timer.async_wait(asio::as_tuple(use_awaitable)));
-    if (result.index() != 0) co_return false;
-    co_return !std::get<0>(std::get<0>(result));
+  static awaitable<bool> ReadFor(tcp::socket& s, asio::mutable_buffer buf,
+                                 std::chrono::milliseconds timeout) {
+    co_return co_await Within(asio::async_read(s, buf, asio::as_tuple(use_awaitable)), s, timeout);
   }
 
   static awaitable<bool> SendMessage(tcp::socket& s, const uint8_t* data, size_t size,
@@ -90,7 +85,8 @@ class TcpListenerImpl final : public TcpListener,
     std::array<uint8_t, 2> len;
     Put16(len.data(), static_cast<uint16_t>(size));
     std::vector<asio::const_buffer> bufs{asio::buffer(len), asio::buffer(data, size)};
-    co_return co_await WriteFor(s, bufs, timeout);
+    co_return co_await Within(asio::async_write(s, bufs, asio::as_tuple(use_awaitable)), s,
+                              timeout);
   }
 
   static awaitable<void> Session(std::shared_ptr<TcpListenerImpl> self, tcp::socket socket) {
@@ -111,8 +107,8 @@ class TcpListenerImpl final : public TcpListener,
       const ParseStatus status = ParseQuery(in.data(), len, query.get());
       const auto snapshot = ctx.index.Current();
       if (status == ParseStatus::kOk && IsTransfer(*query)) {
-        auto stream = TransferStream::Create(*query, in.data(), len, ToIp(peer.address()), ctx,
-                                             snapshot);
+        auto stream =
+            TransferStream::Create(*query, in.data(), len, ToIp(peer.address()), ctx, snapshot);
         bool ok = true;
         std::string message;
         while (ok && stream->Next(&message)) {

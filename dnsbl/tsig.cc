@@ -30,9 +30,9 @@ absl::StatusOr<std::shared_ptr<const TsigKey>> TsigKey::FromOptions(const DnsOpt
   bool known = false;
   for (const char* a : kAlgorithms) known |= o.tsig_algorithm == a;
   if (!known) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "config key 'dns.tsig_algorithm': '", o.tsig_algorithm,
-        "' is not one of hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config key 'dns.tsig_algorithm': '", o.tsig_algorithm,
+                     "' is not one of hmac-sha256, hmac-sha384, hmac-sha512, hmac-sha1"));
   }
   auto key = std::make_shared<TsigKey>();
   key->name_ = o.tsig_name.back() == '.' ? o.tsig_name : o.tsig_name + ".";
@@ -68,9 +68,9 @@ absl::Status TsigKey::Sign(std::string* message, Exchange* exchange) const {
   }
   LdnsPkt pkt(raw);
   // Later messages of a transfer digest only the timers after the prior MAC (RFC 8945 5.3.1).
-  const ldns_status s = ldns_pkt_tsig_sign_next(pkt.get(), name_.c_str(), secret_.c_str(), kFudge,
-                                                algorithm_.c_str(), exchange->prior_mac.get(),
-                                                exchange->first ? 0 : 1);
+  const ldns_status s =
+      ldns_pkt_tsig_sign_next(pkt.get(), name_.c_str(), secret_.c_str(), kFudge, algorithm_.c_str(),
+                              exchange->prior_mac.get(), exchange->first ? 0 : 1);
   if (s != LDNS_STATUS_OK) {
     return absl::InternalError(absl::StrCat("tsig: ", ldns_get_errorstr_by_id(s)));
   }

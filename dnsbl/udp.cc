@@ -89,17 +89,20 @@ class UdpListenerImpl final : public UdpListener,
     const ParseStatus status = ParseQuery(in_[i].data(), msg.msg_len, &query_);
     uint8_t* reply = out_.get() + slot * out_capacity_;
     AnswerInfo info;
-    size_t size = BuildAnswer(query_, status, context_.zones, snapshot, Transport::kUdp,
-                              UdpLimit(query_, context_.zones.options()), reply, out_capacity_,
-                              &info);
+    size_t size =
+        BuildAnswer(query_, status, context_.zones, snapshot, Transport::kUdp,
+                    UdpLimit(query_, context_.zones.options()), reply, out_capacity_, &info);
     if (size == 0) {
       m.dropped->Add();
       return 0;
     }
     if (context_.rrl) {
       switch (context_.rrl->Check(reinterpret_cast<const sockaddr*>(&peers_[i]), now)) {
-        case RateLimiter::Verdict::kAnswer: break;
-        case RateLimiter::Verdict::kDrop: m.rate_limited->Add(); return 0;
+        case RateLimiter::Verdict::kAnswer:
+          break;
+        case RateLimiter::Verdict::kDrop:
+          m.rate_limited->Add();
+          return 0;
         case RateLimiter::Verdict::kSlip:
           m.rate_limited->Add();
           size = BuildTruncated(query_, context_.zones.options(), reply, out_capacity_);

@@ -14,9 +14,9 @@ namespace repd::dnsbl {
 class UdpListener {
  public:
   // Binds `endpoint` (reuse_port: share the port with sibling sockets of this process).
-  static absl::StatusOr<std::shared_ptr<UdpListener>> Bind(boost::asio::io_context& io,
-                                                           const boost::asio::ip::udp::endpoint& endpoint,
-                                                           bool reuse_port, ServerContext& context);
+  static absl::StatusOr<std::shared_ptr<UdpListener>> Bind(
+      boost::asio::io_context& io, const boost::asio::ip::udp::endpoint& endpoint, bool reuse_port,
+      ServerContext& context);
   virtual ~UdpListener() = default;
   virtual void Start() = 0;
   virtual void Stop() = 0;

@@ -132,8 +132,8 @@ class Writer {
 // of the question": the apex sits at a known offset of every answer, so names such as
 // "hostmaster.bl.repd.test" or "ns1.repd.test" compress without a search per answer.
 struct CompressedName {
-  std::string prefix;        // wire labels written as they are
-  int apex_suffix = -1;      // offset inside the apex wire form to point at; -1: none (root)
+  std::string prefix;    // wire labels written as they are
+  int apex_suffix = -1;  // offset inside the apex wire form to point at; -1: none (root)
   void Write(Writer& w, size_t apex_offset) const {
     w.Bytes(prefix.data(), prefix.size());
     if (apex_suffix >= 0) {

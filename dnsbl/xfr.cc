@@ -23,8 +23,8 @@ void Journal::Record(uint32_t from, uint32_t to,
   }
 }
 
-std::optional<std::vector<std::shared_ptr<const Journal::Batch>>> Journal::Path(
-    uint32_t from, uint32_t to) const {
+std::optional<std::vector<std::shared_ptr<const Journal::Batch>>> Journal::Path(uint32_t from,
+                                                                                uint32_t to) const {
   std::vector<std::shared_ptr<const Batch>> path;
   if (from == to) return path;
   std::lock_guard lock(mu_);
@@ -164,9 +164,10 @@ void Diff(const ZoneSet& zones, const Zone& zone,
   for (const auto& batch : path) {
     for (const auto& c : batch->changes) {
       if (c.is_domain ? !zone.serves_domains() : !zone.serves_ips()) continue;
-      std::string key = c.is_domain ? "d" + c.domain
-                                    : std::string(reinterpret_cast<const char*>(c.ip.bytes.data()),
-                                                  16) + (c.ip.v4 ? "4" : "6");
+      std::string key = c.is_domain
+                            ? "d" + c.domain
+                            : std::string(reinterpret_cast<const char*>(c.ip.bytes.data()), 16) +
+                                  (c.ip.v4 ? "4" : "6");
       auto [it, inserted] = spans.try_emplace(std::move(key), Span{&c, &c});
       if (!inserted) it->second.last = &c;
     }
@@ -190,12 +191,11 @@ void Diff(const ZoneSet& zones, const Zone& zone,
 }  // namespace
 
 std::unique_ptr<TransferStream> TransferStream::Create(
-    const Query& q, const uint8_t* raw, size_t raw_len,
-    const reputation::IpAddress& peer, ServerContext& ctx,
-    std::shared_ptr<const reputation::ListingIndex::Snapshot> snapshot) {
+    const Query& q, const uint8_t* raw, size_t raw_len, const reputation::IpAddress& peer,
+    ServerContext& ctx, std::shared_ptr<const reputation::ListingIndex::Snapshot> snapshot) {
   size_t relative = 0;
-  const Zone* zone = ctx.zones.Find(q.qname_lower, q.qname_len, q.label_offset, q.label_count,
-                                    &relative);
+  const Zone* zone =
+      ctx.zones.Find(q.qname_lower, q.qname_len, q.label_offset, q.label_count, &relative);
   auto refuse = [&](uint16_t rcode) {
     ctx.metrics.transfers_refused->Add();
     static const Zone kNoZone{};

@@ -16,9 +16,9 @@ using reputation::Listing;
 absl::StatusOr<std::string> WireOf(std::string_view key, std::string_view name) {
   auto wire = NameToWire(name);
   if (!wire || name.empty() || name == ".") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("config key '", std::string(key), "': '", std::string(name),
-                     "' is not a valid zone or host name"));
+    return absl::InvalidArgumentError(absl::StrCat("config key '", std::string(key), "': '",
+                                                   std::string(name),
+                                                   "' is not a valid zone or host name"));
   }
   return *wire;
 }
@@ -77,9 +77,8 @@ absl::StatusOr<ZoneSet> ZoneSet::Create(const DnsOptions& options) {
     zone.name = WireToName(reinterpret_cast<const uint8_t*>(zone.wire.data()));
     for (const Zone& other : set.zones_) {
       if (other.wire == zone.wire) {
-        return absl::InvalidArgumentError(absl::StrCat("config key '", key_name.first,
-                                                       "': zone '", zone.name,
-                                                       "' is configured twice"));
+        return absl::InvalidArgumentError(absl::StrCat("config key '", key_name.first, "': zone '",
+                                                       zone.name, "' is configured twice"));
       }
     }
     for (const std::string& ns : options.ns) {
@@ -88,8 +87,7 @@ absl::StatusOr<ZoneSet> ZoneSet::Create(const DnsOptions& options) {
       zone.ns.push_back(CompressAgainst(*ns_wire, zone.wire));
     }
     zone.mname = zone.ns.front();
-    std::string rname = options.hostmaster.empty() ? "hostmaster." + zone.name
-                                                   : options.hostmaster;
+    std::string rname = options.hostmaster.empty() ? "hostmaster." + zone.name : options.hostmaster;
     auto rname_wire = WireOf("dns.hostmaster", rname);
     if (!rname_wire.ok()) return rname_wire.status();
     zone.rname = CompressAgainst(*rname_wire, zone.wire);
@@ -98,9 +96,8 @@ absl::StatusOr<ZoneSet> ZoneSet::Create(const DnsOptions& options) {
   return set;
 }
 
-const Zone* ZoneSet::Find(const uint8_t* lower_wire, size_t wire_len,
-                          const uint8_t* label_offsets, size_t label_count,
-                          size_t* relative) const {
+const Zone* ZoneSet::Find(const uint8_t* lower_wire, size_t wire_len, const uint8_t* label_offsets,
+                          size_t label_count, size_t* relative) const {
   const Zone* best = nullptr;
   for (const Zone& zone : zones_) {
     if (zone.wire.size() > wire_len) continue;
@@ -120,8 +117,7 @@ const Zone* ZoneSet::Find(const uint8_t* lower_wire, size_t wire_len,
   return best;
 }
 
-bool ZoneSet::DecodeSubject(const Zone& zone, const uint8_t* w, size_t relative,
-                            Subject* out) {
+bool ZoneSet::DecodeSubject(const Zone& zone, const uint8_t* w, size_t relative, Subject* out) {
   out->is_domain = false;
   if (zone.serves_ips() && relative == 4) {
     uint32_t v4 = 0;
@@ -217,12 +213,15 @@ ZoneRecords ZoneSet::TestPointRecords(const Zone& zone) const {
 ZoneRecords ZoneSet::Lookup(const Zone& zone, const Subject& subject,
                             const reputation::ListingIndex::Snapshot& snapshot) const {
   switch (ClassifyTestPoint(subject)) {
-    case TestPoint::kListed: return TestPointRecords(zone);
-    case TestPoint::kNotListed: return {};
-    case TestPoint::kNone: break;
+    case TestPoint::kListed:
+      return TestPointRecords(zone);
+    case TestPoint::kNotListed:
+      return {};
+    case TestPoint::kNone:
+      break;
   }
-  std::optional<Listing> l = subject.is_domain ? snapshot.FindDomain(subject.domain_view())
-                                               : snapshot.FindIp(subject.ip);
+  std::optional<Listing> l =
+      subject.is_domain ? snapshot.FindDomain(subject.domain_view()) : snapshot.FindIp(subject.ip);
   return l ? RecordsOf(zone, *l) : ZoneRecords{};
 }
 
@@ -288,8 +287,7 @@ std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
   const size_t ips_end = out.size();
   if (zone.serves_domains()) {
     snapshot.ForEachDomain([&](std::string_view domain, const Listing& l) {
-      if (domain.empty() || domain.size() >= kMaxName || domain == "test" ||
-          domain == "invalid") {
+      if (domain.empty() || domain.size() >= kMaxName || domain == "test" || domain == "invalid") {
         return;
       }
       ZoneRecords r = zones.RecordsOf(zone, l);

@@ -30,8 +30,8 @@ class Importer {
 
   void Finish() {
     if (warnings_ != nullptr && skipped_ > warnings_->size()) {
-      warnings_->push_back(absl::StrCat(options_.source, ": ", skipped_ - warnings_->size(),
-                                        " more lines skipped"));
+      warnings_->push_back(
+          absl::StrCat(options_.source, ": ", skipped_ - warnings_->size(), " more lines skipped"));
     }
   }
 
@@ -115,8 +115,10 @@ class Importer {
 };
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && absl::ascii_isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -163,7 +165,7 @@ bool ParseValue(std::string_view spec, const Value& defaults, Value* out) {
 }  // namespace
 
 absl::StatusOr<std::vector<Override>> ParseRbldnsd(std::istream& in, const ImportOptions& options,
-                                                  ImportWarnings* warnings) {
+                                                   ImportWarnings* warnings) {
   Importer importer(options, warnings);
   std::vector<Override> out;
   Value defaults;
@@ -191,14 +193,14 @@ absl::StatusOr<std::vector<Override>> ParseRbldnsd(std::istream& in, const Impor
 }
 
 absl::StatusOr<std::vector<Override>> ParseListingsCsv(std::istream& in,
-                                                      const ImportOptions& options,
-                                                      ImportWarnings* warnings) {
+                                                       const ImportOptions& options,
+                                                       ImportWarnings* warnings) {
   Importer importer(options, warnings);
   std::vector<Override> out;
   std::string line;
   if (!std::getline(in, line) || Trim(line) != "kind,subject,code,category") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.source, ":1: expected the header 'kind,subject,code,category'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.source, ":1: expected the header 'kind,subject,code,category'"));
   }
   for (size_t n = 2; std::getline(in, line); ++n) {
     std::string_view s = Trim(line);
@@ -274,7 +276,8 @@ std::string QuotedTxt(std::string_view text) {
 
 std::string NameOf(const CompressedName& n, const Zone& zone) {
   std::string wire = n.prefix;
-  wire += n.apex_suffix >= 0 ? zone.wire.substr(static_cast<size_t>(n.apex_suffix)) : std::string(1, '\0');
+  wire += n.apex_suffix >= 0 ? zone.wire.substr(static_cast<size_t>(n.apex_suffix))
+                             : std::string(1, '\0');
   return WireToName(reinterpret_cast<const uint8_t*>(wire.data())) + ".";
 }
 

@@ -33,14 +33,14 @@ using ImportWarnings = std::vector<std::string>;
 // becomes category C (10: policy, anything else: block). Entries rbldnsd can express but
 // repd cannot (exclusions "!…", wildcard domains "*.x" / ".x") are skipped with a warning.
 absl::StatusOr<std::vector<reputation::Override>> ParseRbldnsd(std::istream& in,
-                                                              const ImportOptions& options,
-                                                              ImportWarnings* warnings);
+                                                               const ImportOptions& options,
+                                                               ImportWarnings* warnings);
 
 // The CSV of gen_data.py: a "kind,subject,code,category" header, then
 // "ip|domain,SUBJECT,127.0.x.C,NAME" lines.
 absl::StatusOr<std::vector<reputation::Override>> ParseListingsCsv(std::istream& in,
-                                                                  const ImportOptions& options,
-                                                                  ImportWarnings* warnings);
+                                                                   const ImportOptions& options,
+                                                                   ImportWarnings* warnings);
 
 // Every served zone as RFC 1035 master files, one $ORIGIN block per zone (SOA, NS, test
 // points, every record), exactly what AXFR would send.

@@ -7,7 +7,7 @@
 # ratio is the per-core one when dnsperf, not the server, is the bottleneck.
 #
 # repd side: REPD_SERVE="build/repd serve ..." if set (data loaded with `repd import`),
-# else build/tests/dnsbl/dns_bench_server (the DnsServer fed from the same rbldnsd files).
+# else build/tests/dnsbl/dns_file_server (the DnsServer fed from the same rbldnsd files).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:?usage: bench_dns_compare.sh DATADIR [SECONDS] [RUNS] [QUERYFILES...]}
@@ -76,7 +76,7 @@ if [ -n "${REPD_SERVE:-}" ]; then
   # shellcheck disable=SC2086
   run_server repd $port_repd timeout "$server_life" $REPD_SERVE
 else
-  run_server repd $port_repd "$here/build/tests/dnsbl/dns_bench_server" "127.0.0.1:$port_repd" \
+  run_server repd $port_repd "$here/build/tests/dnsbl/dns_file_server" "127.0.0.1:$port_repd" \
     "$server_life" "$data/ip4.rbl" "$data/dom.rbl"
 fi
 

@@ -74,13 +74,21 @@ void BM_Answer(benchmark::State& state) {
     const auto& query = w.queries[i++ & 4095];
     AnswerInfo info;
     const ParseStatus s = Parse(query.data(), query.size(), &q);
-    benchmark::DoNotOptimize(BuildAnswer(q, s, *w.zones, *snapshot, Transport::kUdp, 1232, out,
-                                         sizeof out, &info));
+    benchmark::DoNotOptimize(
+        BuildAnswer(q, s, *w.zones, *snapshot, Transport::kUdp, 1232, out, sizeof out, &info));
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Answer<ParseQueryFast>)->Name("answer/fast_path")->Arg(10000)->Arg(1000000)->Arg(10000000);
-BENCHMARK(BM_Answer<ParseQueryLdns>)->Name("answer/ldns_parser")->Arg(10000)->Arg(1000000)->Arg(10000000);
+BENCHMARK(BM_Answer<ParseQueryFast>)
+    ->Name("answer/fast_path")
+    ->Arg(10000)
+    ->Arg(1000000)
+    ->Arg(10000000);
+BENCHMARK(BM_Answer<ParseQueryLdns>)
+    ->Name("answer/ldns_parser")
+    ->Arg(10000)
+    ->Arg(1000000)
+    ->Arg(10000000);
 
 }  // namespace
 

@@ -51,7 +51,8 @@ TEST_F(AnswerTest, ListedIpGetsOneARecordPerCategoryAndFlagsOfAnAuthority) {
 
 TEST_F(AnswerTest, TxtCarriesTheReasonWithTheSubjectSubstituted) {
   auto p = Ask("4.3.2.1.bl.repd.test", LDNS_RR_TYPE_TXT);
-  EXPECT_THAT(Ans(p), ElementsAre("4.3.2.1.bl.repd.test. 300 IN TXT \"Listed: 1.2.3.4 sent spam\""));
+  EXPECT_THAT(Ans(p),
+              ElementsAre("4.3.2.1.bl.repd.test. 300 IN TXT \"Listed: 1.2.3.4 sent spam\""));
 }
 
 TEST_F(AnswerTest, UnlistedIpIsNxdomainWithSoaWhoseMinimumIsTheNegativeTtl) {
@@ -64,7 +65,8 @@ TEST_F(AnswerTest, UnlistedIpIsNxdomainWithSoaWhoseMinimumIsTheNegativeTtl) {
   EXPECT_EQ(ldns_rr_ttl(soa), 60u);
   EXPECT_EQ(ldns_rdf2native_int32(ldns_rr_rdf(soa, 6)), 60u);  // MINIMUM
   EXPECT_EQ(ldns_rdf2native_int32(ldns_rr_rdf(soa, 2)), index_.Current()->Serial());
-  EXPECT_THAT(Auth(p)[0], HasSubstr("bl.repd.test. 60 IN SOA ns1.repd.test. hostmaster.bl.repd.test."));
+  EXPECT_THAT(Auth(p)[0],
+              HasSubstr("bl.repd.test. 60 IN SOA ns1.repd.test. hostmaster.bl.repd.test."));
 }
 
 TEST_F(AnswerTest, ListedNameOfAnotherTypeIsNodata) {

@@ -42,8 +42,8 @@ class ServerTest : public ::testing::Test {
     for (auto& t : threads_) t.join();
   }
   std::string Dig(const std::string& args, const std::string& server = "127.0.0.1") {
-    return repd::testing::RunCommand(absl::StrCat("dig @", server, " -p ", port_,
-                                                  " +time=2 +tries=1 ", args, " 2>&1"));
+    return repd::testing::RunCommand(
+        absl::StrCat("dig @", server, " -p ", port_, " +time=2 +tries=1 ", args, " 2>&1"));
   }
 
   reputation::ListingIndex index_;
@@ -70,6 +70,36 @@ TEST_F(ServerTest, AnswersOverUdpTcpIpv4AndIpv6) {
   EXPECT_THAT(out, HasSubstr("ANSWER: 0, AUTHORITY: 1"));
   EXPECT_THAT(Dig("www.example.org A"), HasSubstr("status: REFUSED"));
   EXPECT_THAT(Dig("+short bl.repd.test NS"), HasSubstr("ns1.repd.test."));
+}
+
+TEST_F(ServerTest, TestPointsApexAndOtherZonesWithDigAndKdig) {
+  Start();
+  const std::string v6 = "2.0.0.0.0.0.f.7.f.f.f.f.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0";
+  for (const std::string zone : {"bl.repd.test", "wl.repd.test", "score.repd.test"}) {
+    EXPECT_THAT(Dig("2.0.0.127." + zone + " A"), HasSubstr("status: NOERROR")) << zone;
+    EXPECT_THAT(Dig(v6 + "." + zone + " A"), HasSubstr("status: NOERROR")) << zone;
+    EXPECT_THAT(Dig("1.0.0.127." + zone + " A"), HasSubstr("status: NXDOMAIN")) << zone;
+  }
+  for (const std::string zone : {"dbl.repd.test", "wl.repd.test", "score.repd.test"}) {
+    EXPECT_THAT(Dig("test." + zone + " A"), HasSubstr("status: NOERROR")) << zone;
+    EXPECT_THAT(Dig("invalid." + zone + " A"), HasSubstr("status: NXDOMAIN")) << zone;
+  }
+  EXPECT_THAT(Dig("+short bl.repd.test SOA"),
+              HasSubstr("ns1.repd.test. hostmaster.bl.repd.test. "));
+  EXPECT_EQ(Dig("+short good.example.wl.repd.test A"), "127.0.20.2\n");
+  EXPECT_EQ(Dig("+short good.example.score.repd.test A"), "127.0.4.90\n");
+  // 0x20-mixed case comes back as asked, over UDP and TCP.
+  for (const char* tcp : {"", "+tcp "}) {
+    std::string out = Dig(absl::StrCat(tcp, "4.3.2.1.bL.RePd.tEsT A"));
+    EXPECT_THAT(out, HasSubstr(";4.3.2.1.bL.RePd.tEsT.")) << out;
+    EXPECT_THAT(out, HasSubstr("ANSWER: 2")) << out;
+  }
+  // kdig (Knot's client) agrees.
+  std::string kdig = repd::testing::RunCommand(absl::StrCat(
+      "kdig @127.0.0.1 -p ", port_, " +tcp +edns=0 +bufsize=1232 test.dbl.repd.test A 2>&1"));
+  EXPECT_THAT(kdig, HasSubstr("status: NOERROR"));
+  EXPECT_THAT(kdig, HasSubstr("127.0.1.2"));
+  EXPECT_THAT(kdig, HasSubstr("Version: 0; flags: ; UDP size: 1232 B"));
 }
 
 TEST_F(ServerTest, EdnsAndTruncationThenTcp) {
@@ -129,8 +159,9 @@ TEST_F(ServerTest, TransfersNeedTheTsigKeyWhenOneIsConfigured) {
   EXPECT_THAT(signed_axfr, Not(HasSubstr("failed")));
   EXPECT_THAT(signed_axfr, HasSubstr("TSIG"));
   EXPECT_THAT(Dig("AXFR bl.repd.test"), HasSubstr("Transfer failed"));
-  EXPECT_THAT(Dig("-y hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk= AXFR bl.repd.test"),
-              Not(HasSubstr("127.0.0.4")));
+  EXPECT_THAT(
+      Dig("-y hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk= AXFR bl.repd.test"),
+      Not(HasSubstr("127.0.0.4")));
 }
 
 TEST_F(ServerTest, NotifiesSecondariesOfANewSerial) {
@@ -220,8 +251,7 @@ TEST_F(ServerTest, BusyPortIsAnErrorNamingTheAddress) {
   options.listen = {absl::StrCat("127.0.0.1:", port_)};
   auto second = DnsServer::Create(io, options, index);
   ASSERT_FALSE(second.ok());
-  EXPECT_THAT(std::string(second.status().message()),
-              HasSubstr(absl::StrCat("127.0.0.1:", port_)));
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr(absl::StrCat("127.0.0.1:", port_)));
 }
 
 }  // namespace

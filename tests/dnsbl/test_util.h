@@ -15,8 +15,8 @@
 
 namespace repd::dnsbl::testing {
 
-reputation::Listing MakeListing(std::vector<int> categories, const std::string& txt,
-                                int score = -1, int allow_trust = -1);
+reputation::Listing MakeListing(std::vector<int> categories, const std::string& txt, int score = -1,
+                                int allow_trust = -1);
 reputation::ListingChange IpChange(const std::string& ip, std::optional<reputation::Listing> l);
 reputation::ListingChange DomainChange(const std::string& d, std::optional<reputation::Listing> l);
 

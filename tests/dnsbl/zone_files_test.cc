@@ -11,8 +11,8 @@
 namespace repd::dnsbl {
 namespace {
 
-using ::testing::HasSubstr;
 using reputation::Override;
+using ::testing::HasSubstr;
 
 TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
   std::istringstream in(
@@ -53,7 +53,8 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
 }
 
 TEST(ZoneFilesTest, ParsesDnset) {
-  std::istringstream in(":127.0.1.2:Domain $ listed\nExample.COM\n*.wild.example\nbad..name\n007spam.biz\n");
+  std::istringstream in(
+      ":127.0.1.2:Domain $ listed\nExample.COM\n*.wild.example\nbad..name\n007spam.biz\n");
   ImportWarnings warnings;
   auto r = ParseRbldnsd(in, {}, &warnings);
   ASSERT_TRUE(r.ok());

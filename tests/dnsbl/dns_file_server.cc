@@ -1,7 +1,8 @@
-// dns_bench_server -- serves rbldnsd data files through the real DnsServer on one thread,
-// for scripts/bench_dns_compare.sh until `repd import` loads the same files into repd.
+// dns_file_server -- serves rbldnsd data files through the real DnsServer on one thread:
+// the benchmark (scripts/bench_dns_compare.sh) and the Postfix check use it, so that they
+// measure DnsServer alone, with the same data files as rbldnsd.
 //
-// usage: dns_bench_server LISTEN SECONDS FILE.rbl...   (prints RSS and load time to stderr)
+// usage: dns_file_server LISTEN SECONDS FILE.rbl...   (prints RSS and load time to stderr)
 #include <malloc.h>
 
 #include <boost/asio/io_context.hpp>
@@ -31,7 +32,7 @@ long RssKb() {
 int main(int argc, char** argv) {
   using namespace repd;
   if (argc < 4) {
-    std::cerr << "usage: dns_bench_server LISTEN SECONDS FILE.rbl...\n";
+    std::cerr << "usage: dns_file_server LISTEN SECONDS FILE.rbl...\n";
     return 2;
   }
   const auto start = std::chrono::steady_clock::now();
