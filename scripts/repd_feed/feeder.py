@@ -175,8 +175,9 @@ class Feeder:
         self.stats.rejected += answer["rejected"]
         unaccounted = len(send) - answer["accepted"] - answer["duplicate"] - answer["rejected"]
         if unaccounted > 0:
-            # Events the server dropped without saying which: the inputs stay open so that a
-            # later run sends them again (the ids it did take come back as duplicates).
+            # Events the server dropped without saying which: nothing of the batch is recorded
+            # and its inputs stay open, so that a later run sends it again (the ids the server
+            # did take come back as duplicates).
             self.stats.rejected += unaccounted
             for item in send:
                 item[3].failed = True
@@ -184,6 +185,7 @@ class Feeder:
                      f"from {_inputs(send)} ({answer['accepted']} accepted, "
                      f"{answer['duplicate']} duplicate, {answer['rejected']} rejected) and "
                      f"gave no reason for the rest")
+            return
         self.state.record_sent(item[0] for i, item in enumerate(send, 1)
                                if i not in rejected_lines)
 

@@ -143,6 +143,22 @@ class ServerTest(unittest.TestCase):
         self.assertIn("idn.ndjson:2: event rej-1 rejected by the server", err)
         self.assertEqual(proc.returncode, 1)
 
+    def test_events_the_server_drops_keep_their_input_open(self):
+        d = fs.temp_dir(self)
+        state = os.path.join(d, "state.sqlite")
+        path = os.path.join(d, "old.ndjson")
+        old = fs.now() - 400 * 86400  # beyond the default retention of 90 days
+        with open(path, "w") as f:
+            f.write(json.dumps({"id": f"old-{old}", "type": "ham", "time": old,
+                                "ip": "198.18.3.9", "reporter": "test-feed"}) + "\n")
+        for _ in range(2):
+            proc = self.feed(["--state", state, path])
+            err = proc.stderr.decode()
+            self.assertEqual(proc.returncode, 1, err)
+            # Either the server names the line, or it leaves the event unaccounted for.
+            self.assertTrue("old.ndjson:1: event old-" in err or "gave no reason" in err, err)
+            self.assertIn("read 1 events from 1 inputs;", summary(proc))
+
     def test_stdin(self):
         t = fs.now()
         line = json.dumps({"id": f"stdin-{t}", "type": "complaint", "time": t,
