@@ -42,6 +42,7 @@ class BodyHasher {
  private:
   void Line(std::string_view line);  // one line without its line end
   void Emit(std::string_view bytes);
+  void Flush();
 
   Canon canon_;
   const EVP_MD* md_;
@@ -52,6 +53,11 @@ class BodyHasher {
   uint64_t total_ = 0;          // canonical octets seen
   uint64_t hashed_ = 0;         // octets hashed (<= limit)
   std::string scratch_;
+  std::string out_;  // canonical bytes not yet hashed: one digest update per 16 KiB
 };
+
+// SHA-256 and SHA-1, fetched once: implicit fetches take a lock on every use (OpenSSL 3).
+const EVP_MD* Sha256();
+const EVP_MD* Sha1();
 
 }  // namespace repd::dkim

@@ -6,6 +6,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "dkim/canon.h"
 #include "dkim/tags.h"
 
 namespace repd::dkim {
@@ -45,7 +46,7 @@ struct CtxDeleter {
 std::string Sha256(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
+  EVP_Digest(data.data(), data.size(), digest, &len, dkim::Sha256(), nullptr);
   return std::string(reinterpret_cast<char*>(digest), len);
 }
 }  // namespace
@@ -62,7 +63,7 @@ bool VerifySignature(Algorithm algorithm, const Pkey& key, std::string_view data
                             reinterpret_cast<const unsigned char*>(hash.data()), hash.size()) == 1;
   }
   if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) return false;
-  const EVP_MD* md = algorithm == Algorithm::kRsaSha1 ? EVP_sha1() : EVP_sha256();
+  const EVP_MD* md = algorithm == Algorithm::kRsaSha1 ? Sha1() : Sha256();
   return EVP_DigestVerifyInit(ctx.get(), nullptr, md, nullptr, key.get()) == 1 &&
          EVP_DigestVerify(ctx.get(), sig, signature.size(),
                           reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
@@ -72,8 +73,8 @@ absl::StatusOr<std::string> Sign(Algorithm algorithm, const Pkey& key, std::stri
   std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
   std::string input = algorithm == Algorithm::kEd25519Sha256 ? Sha256(data) : std::string(data);
   const EVP_MD* md = algorithm == Algorithm::kEd25519Sha256 ? nullptr
-                     : algorithm == Algorithm::kRsaSha1     ? EVP_sha1()
-                                                            : EVP_sha256();
+                     : algorithm == Algorithm::kRsaSha1     ? Sha1()
+                                                            : Sha256();
   size_t len = 0;
   const auto* in = reinterpret_cast<const unsigned char*>(input.data());
   if (EVP_DigestSignInit(ctx.get(), nullptr, md, nullptr, key.get()) != 1 ||

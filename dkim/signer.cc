@@ -46,7 +46,7 @@ absl::StatusOr<std::string> SignMessage(std::string_view message, const Pkey& ke
   std::string_view body = end == std::string::npos ? std::string_view() : std::string_view(normalized).substr(end + 4);
   std::vector<HeaderField> fields = SplitHeaders(headers_block);
 
-  const EVP_MD* md = options.algorithm == Algorithm::kRsaSha1 ? EVP_sha1() : EVP_sha256();
+  const EVP_MD* md = options.algorithm == Algorithm::kRsaSha1 ? Sha1() : Sha256();
   BodyHasher hasher(options.body_canon, md, std::nullopt);
   hasher.Update(body);
   std::string bh = hasher.Finish();

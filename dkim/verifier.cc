@@ -61,6 +61,25 @@ int64_t Now() {
       .count();
 }
 
+// Parsing a public key costs as much as checking a signature with it: parsed keys are kept
+// by their record text (a few hundred keys; the resolver's cache decides freshness).
+absl::StatusOr<std::shared_ptr<const Pkey>> CachedKey(const std::string& txt,
+                                                     const KeyRecord& record) {
+  static std::mutex mu;
+  static std::map<std::string, std::shared_ptr<const Pkey>> cache;
+  {
+    std::lock_guard lock(mu);
+    if (auto it = cache.find(txt); it != cache.end()) return it->second;
+  }
+  auto key = PublicKeyFromRecord(record);
+  if (!key.ok()) return key.status();
+  auto shared = std::make_shared<const Pkey>(std::move(*key));
+  std::lock_guard lock(mu);
+  if (cache.size() >= 1024) cache.clear();
+  cache[txt] = shared;
+  return shared;
+}
+
 // RFC 4871 g=: the local part, with one optional '*' matching any run of characters.
 bool GranularityMatches(std::string_view pattern, std::string_view local) {
   if (pattern.empty()) return false;  // "An empty g= value never matches any addresses."
@@ -208,7 +227,7 @@ class SessionImpl final : public Verifier::Session,
   }
 
   BodyHasher* HasherFor(const Signature& sig) {
-    const EVP_MD* md = sig.algorithm == Algorithm::kRsaSha1 ? EVP_sha1() : EVP_sha256();
+    const EVP_MD* md = sig.algorithm == Algorithm::kRsaSha1 ? Sha1() : Sha256();
     for (auto& h : hashers_) {
       if (h->canon() == sig.body_canon && h->md() == md && h->limit() == sig.length) return h.get();
     }
@@ -268,14 +287,14 @@ class SessionImpl final : public Verifier::Session,
                             sig.identity.substr(0, sig.identity.rfind('@')))) {
       return verdict(Result::kPermError, "i= does not match the key's granularity (g=)");
     }
-    auto key = PublicKeyFromRecord(*record);
+    auto key = CachedKey(answer.txt, *record);
     if (!key.ok()) return verdict(Result::kPermError, std::string(key.status().message()));
     if (sig.length && *sig.length > c.body->canonical_length()) {
       return verdict(Result::kFail, "l= is longer than the body");
     }
     if (body_hashes_.at(c.body) != sig.bh) return verdict(Result::kFail, "body hash mismatch");
     std::string data = SignedHeaderData(sig, fields_, c.field_text);
-    if (!VerifySignature(sig.algorithm, *key, data, sig.b)) {
+    if (!VerifySignature(sig.algorithm, **key, data, sig.b)) {
       return verdict(Result::kFail, "signature did not verify");
     }
     // RFC 8301 turns a cryptographic pass into an error; a signature that does not verify is
@@ -284,7 +303,7 @@ class SessionImpl final : public Verifier::Session,
       return verdict(Result::kPermError, "rsa-sha1 is not accepted (RFC 8301)");
     }
     if (!ed) {
-      int bits = KeyBits(*key);
+      int bits = KeyBits(**key);
       int minimum = options_.legacy ? 512 : 1024;
       if (bits < minimum) {
         return verdict(Result::kPermError,

@@ -76,7 +76,7 @@ TEST(TagListTest, ParsesAndRejectsMalformedLists) {
 }
 
 std::string HashHex(Canon canon, const std::vector<std::string>& chunks) {
-  BodyHasher h(canon, EVP_sha256(), std::nullopt);
+  BodyHasher h(canon, Sha256(), std::nullopt);
   for (const auto& c : chunks) h.Update(c);
   return Base64Encode(h.Finish());
 }
