@@ -1,0 +1,1 @@
+"""repd_feed -- the modules of scripts/repd-feed (feedback ingestion into repd)."""
