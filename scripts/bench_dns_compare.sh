@@ -6,8 +6,10 @@
 # of the server's own CPU time, p99 estimate, RSS) and the repd/rbldnsd ratios. The second
 # ratio is the per-core one when dnsperf, not the server, is the bottleneck.
 #
-# repd side: REPD_SERVE="build/repd serve ..." if set (data loaded with `repd import`),
-# else build/tests/dnsbl/dns_file_server (the DnsServer fed from the same rbldnsd files).
+# repd side: REPD_SERVE="build/repd serve --data-dir D --dns-listen 127.0.0.1:5301 --threads 1"
+# if set (data loaded before with `repd import --format rbldnsd DATADIR/ip4.rbl
+# DATADIR/dom.rbl`), else build/tests/dnsbl/dns_file_server (the DnsServer fed from the same
+# rbldnsd files). rbldnsd listens on 5300, repd on 5301.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 data=${1:?usage: bench_dns_compare.sh DATADIR [SECONDS] [RUNS] [QUERYFILES...]}
