@@ -101,7 +101,7 @@ absl::StatusOr<std::unique_ptr<DnsServer>> DnsServer::Create(
   // non-const use (the lead is asked to make AddChangeListener const).
   std::weak_ptr<Journal> journal = ctx.journal;
   std::weak_ptr<Notifier> weak_notifier = notifier;
-  const_cast<reputation::ListingIndex&>(index).AddChangeListener(
+  index.AddChangeListener(
       [journal, weak_notifier](uint32_t from, uint32_t to,
                                const std::vector<reputation::ListingChange>& changes) {
         if (auto j = journal.lock()) j->Record(from, to, changes);

@@ -155,7 +155,7 @@ std::shared_ptr<const ListingIndex::Snapshot> ListingIndex::Current() const {
   return state_->current.load(std::memory_order_acquire);
 }
 
-void ListingIndex::AddChangeListener(ChangeListener listener) {
+void ListingIndex::AddChangeListener(ChangeListener listener) const {
   std::lock_guard lock(state_->writer_mu);
   state_->listeners.push_back(std::move(listener));
 }

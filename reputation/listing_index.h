@@ -85,7 +85,8 @@ class ListingIndex {
   ListingIndex& operator=(const ListingIndex&) = delete;
 
   std::shared_ptr<const Snapshot> Current() const;
-  void AddChangeListener(ChangeListener listener);
+  // Const: readers (DNS transfer journals) subscribe without write access to the index.
+  void AddChangeListener(ChangeListener listener) const;
 
   // Writer side (one writer at a time; the reputation engine serialises calls).
   // `after == nullopt` removes the subject; `before` is filled in by Apply. Changes that
