@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cmd/config.h"
+#include "common/clock.h"
 #include "cmd/flags.h"
 #include "cmd/logging.h"
 #include "reputation/reputation.h"
@@ -54,9 +55,7 @@ int RunQuery(int argc, char** argv) {
     std::cerr << "repd: " << rep.status().message() << "\n";
     return 1;
   }
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  int64_t now = UnixNow();
   auto r = is_ip ? (*rep)->ReportIp(*ip, now) : (*rep)->ReportDomain(*domain, now);
   std::cout << r.kind << " " << r.subject << "\n";
   std::cout << "  score " << r.score << " confidence " << r.confidence << "\n";

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "api/http_server.h"
+#include "common/clock.h"
 #include "cmd/config.h"
 #include "cmd/flags.h"
 #include "cmd/logging.h"
@@ -28,11 +29,6 @@ constexpr const char* kUsage =
     "usage: repd serve [--config FILE] [--data-dir DIR] [--dns-listen ADDR:PORT]... "
     "[--http-listen ADDR:PORT]... [--threads N] [--log-level LEVEL]";
 
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Runs the periodic sweep on its own thread, so that a long sweep never delays a DNS answer.
 class Sweeper {
@@ -46,7 +42,7 @@ class Sweeper {
             }
             lock.unlock();
             auto start = std::chrono::steady_clock::now();
-            rep.Sweep(Now());
+            rep.Sweep(UnixNow());
             spdlog::debug("sweep took {} ms",
                           std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::steady_clock::now() - start)

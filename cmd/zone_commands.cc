@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cmd/config.h"
+#include "common/clock.h"
 #include "cmd/flags.h"
 #include "cmd/logging.h"
 #include "dnsbl/zone_files.h"
@@ -25,11 +26,6 @@ constexpr const char* kImportUsage =
     "  Loads rbldnsd ip4set/ip4trie/dnset data or gen_data.py CSV as operator listings into\n"
     "  the data dir of a stopped repd (a running one holds the data dir: stop it first).";
 
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Shared by both commands: the config, with --data-dir applied.
 std::optional<Config> LoadWithDataDir(const Flags& flags) {
@@ -115,7 +111,7 @@ int RunImport(int argc, char** argv) {
   auto config = LoadWithDataDir(flags);
   if (!config) return 1;
   dnsbl::ImportOptions options;
-  options.now = Now();
+  options.now = UnixNow();
   if (auto e = flags.Get("expires")) {
     try {
       options.expires = std::stoll(*e);

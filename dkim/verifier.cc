@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "dkim/canon.h"
 #include "dkim/crypto.h"
 #include "dkim/dkim.h"
@@ -55,11 +56,6 @@ std::string Quote(std::string_view s) {
   return out + "\"";
 }
 
-int64_t Now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Parsing a public key costs as much as checking a signature with it: parsed keys are kept
 // by their record text (a few hundred keys; the resolver's cache decides freshness).
@@ -248,7 +244,7 @@ class SessionImpl final : public Verifier::Session,
     r.selector = sig.selector;
     r.algorithm = sig.algorithm_text;
     r.identity = sig.identity;
-    if (sig.expiration && *sig.expiration < Now()) {
+    if (sig.expiration && *sig.expiration < UnixNow()) {
       return verdict(Result::kPermError, "signature expired (x=)");
     }
     if (c.lookup_capped) {

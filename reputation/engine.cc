@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/clock.h"
 #include "common/strings.h"
 #include "reputation/keys.h"
 #include "spdlog/spdlog.h"
@@ -79,11 +80,7 @@ std::string Engine::Subject::Key() const { return is_domain ? DomainKey(domain) 
 Engine::Engine(const ReputationOptions& options, std::unique_ptr<Store> store)
     : options_(options),
       store_(std::move(store)),
-      clock_(options.clock ? options.clock : [] {
-        return static_cast<int64_t>(std::chrono::duration_cast<std::chrono::seconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-      }),
+      clock_(options.clock ? options.clock : std::function<int64_t()>(UnixNow)),
       model_(options.model, [this](std::string_view reporter) {
         auto it = trust_.find(AsAbsl(reporter));
         return it == trust_.end() ? options_.default_reporter_trust : it->second;
@@ -565,15 +562,9 @@ CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
     }
   }
   if (ip) {
-    // 2. Hard IP listings.
-    if (has(*ip, {kCategoryBot, kCategoryForgery, kCategoryPolicy, kCategoryManual})) {
-      std::vector<std::string> why;
-      for (const auto& l : ip->listed) why.push_back(l.reason);
-      return decide("reject", absl::StrCat("IP ", ip->subject, " is listed: ",
-                                           absl::StrJoin(why, "; ")));
-    }
-    // 3. Spam or trap listing of an IP that is not a provider's.
-    if (!ip->shared && has(*ip, {kCategorySpam, kCategoryTrap})) {
+    // 2. Hard IP listings; 3. spam or trap listings of an IP that is not a provider's.
+    if (has(*ip, {kCategoryBot, kCategoryForgery, kCategoryPolicy, kCategoryManual}) ||
+        (!ip->shared && has(*ip, {kCategorySpam, kCategoryTrap}))) {
       std::vector<std::string> why;
       for (const auto& l : ip->listed) why.push_back(l.reason);
       return decide("reject", absl::StrCat("IP ", ip->subject, " is listed: ",
