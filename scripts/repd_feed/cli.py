@@ -141,10 +141,12 @@ def build_parser():
                    help="maximum body of one POST (default: 1000000); a batch the server "
                         "refuses as too large (413) is split in halves and later ones kept "
                         "smaller")
-    p.add_argument("--verify-batch", type=_positive_int, default=200, metavar="N",
-                   help="ARF messages verified together (default: 200)")
-    p.add_argument("--verify-connections", type=_positive_int, default=4, metavar="N",
-                   help="parallel POST /v1/verify requests of --verify http (default: 4)")
+    p.add_argument("--verify-batch", type=_positive_int, default=1000, metavar="N",
+                   help="ARF messages verified together: one `repd verify` run for --verify "
+                        "repd (default: 1000)")
+    p.add_argument("--verify-connections", type=_positive_int, default=1, metavar="N",
+                   help="parallel POST /v1/verify requests of --verify http (default: 1; more "
+                        "help when the server is remote and has cores to spare)")
     p.add_argument("--retries", type=int, default=8, metavar="N",
                    help="retries of a request on 429/5xx/connection errors before giving up "
                         "(default: 8)")

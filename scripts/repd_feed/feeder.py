@@ -37,7 +37,7 @@ class Stats:
 
 class Feeder:
     def __init__(self, *, client, verifier, state, stats, say, out=None, dry_run=False,
-                 batch_size=5000, batch_bytes=1000000, verify_batch=200, progress=None):
+                 batch_size=5000, batch_bytes=1000000, verify_batch=1000, progress=None):
         self.client = client
         self.verifier = verifier
         self.state = state

@@ -241,14 +241,19 @@ class DkimKey:
 
     @property
     def dns_name(self):
-        return f"{self.selector}._domainkey.{self.domain}"
+        return self.dns_name_for(self.domain)
 
-    def sign(self, message):
+    def dns_name_for(self, domain):
+        return f"{self.selector}._domainkey.{domain}"
+
+    def sign(self, message, domain=None):
+        """`message` signed for `domain` (default: the key's; the same key may be published
+        under several domains)."""
         tool = shutil.which("dkimsign")
         if tool is None:
             raise RuntimeError("dkimsign (Debian package python3-dkim) is not installed")
-        return subprocess.run([tool, self.selector, self.domain, self.key], input=message,
-                              check=True, capture_output=True).stdout
+        return subprocess.run([tool, self.selector, domain or self.domain, self.key],
+                              input=message, check=True, capture_output=True).stdout
 
 
 def now():
