@@ -72,8 +72,9 @@ exactly once:
 errors:
   A bad input (malformed report, broken XML or gzip, wrong encoding, bad field) is reported
   on stderr as "repd-feed: INPUT[:LINE]: reason" and skipped; the run goes on. 429, 5xx and
-  connection failures are retried with exponential backoff (honouring Retry-After); any other
-  4xx (bad token 401/403, batch too large 413, ...) stops the run naming the inputs.
+  connection failures are retried with exponential backoff (honouring Retry-After); a batch
+  refused as too large (413) is split in halves; any other 4xx (bad token 401/403, ...) stops
+  the run naming the inputs.
 
 exit status:
   0 everything read was delivered (or already was); 1 some inputs were skipped or events
@@ -136,12 +137,16 @@ def build_parser():
                         "token needed, state file untouched)")
     p.add_argument("--batch-size", type=_positive_int, default=5000, metavar="N",
                    help="events per POST (default: 5000)")
-    p.add_argument("--batch-bytes", type=_positive_int, default=4 << 20, metavar="BYTES",
-                   help="maximum body of one POST (default: 4194304)")
-    p.add_argument("--verify-batch", type=_positive_int, default=200, metavar="N",
-                   help="ARF messages verified together (default: 200)")
-    p.add_argument("--verify-connections", type=_positive_int, default=4, metavar="N",
-                   help="parallel POST /v1/verify requests of --verify http (default: 4)")
+    p.add_argument("--batch-bytes", type=_positive_int, default=1000000, metavar="BYTES",
+                   help="maximum body of one POST (default: 1000000); a batch the server "
+                        "refuses as too large (413) is split in halves and later ones kept "
+                        "smaller")
+    p.add_argument("--verify-batch", type=_positive_int, default=1000, metavar="N",
+                   help="ARF messages verified together: one `repd verify` run for --verify "
+                        "repd (default: 1000)")
+    p.add_argument("--verify-connections", type=_positive_int, default=1, metavar="N",
+                   help="parallel POST /v1/verify requests of --verify http (default: 1; more "
+                        "help when the server is remote and has cores to spare)")
     p.add_argument("--retries", type=int, default=8, metavar="N",
                    help="retries of a request on 429/5xx/connection errors before giving up "
                         "(default: 8)")

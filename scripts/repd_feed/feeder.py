@@ -37,7 +37,7 @@ class Stats:
 
 class Feeder:
     def __init__(self, *, client, verifier, state, stats, say, out=None, dry_run=False,
-                 batch_size=5000, batch_bytes=4 << 20, verify_batch=200, progress=None):
+                 batch_size=5000, batch_bytes=1000000, verify_batch=1000, progress=None):
         self.client = client
         self.verifier = verifier
         self.state = state
@@ -146,13 +146,17 @@ class Feeder:
         known = self.state.known(event_id for event_id, _, _, _ in items)
         send = [item for item in items if item[0] not in known] if known else items
         self.stats.known += len(items) - len(send)
-        if not send:
-            return
+        if send:
+            self._post(send)
+
+    def _post(self, send):
         body = "".join(wire + "\n" for _, wire, _, _ in send).encode("utf-8", "surrogateescape")
         try:
             _, answer, text = self.client.request("POST", "/v1/feedback", body,
                                                   "application/x-ndjson")
         except ClientError as e:
+            if e.status == 413 and len(send) > 1:
+                return self._split(send, len(body), e)
             raise Stop(f"the server refused a batch of {len(send)} events ({len(body)} bytes) "
                        f"from {_inputs(send)}: {e}" +
                        ("; lower --batch-size or --batch-bytes" if e.status == 413 else ""))
@@ -188,6 +192,23 @@ class Feeder:
             return
         self.state.record_sent(item[0] for i, item in enumerate(send, 1)
                                if i not in rejected_lines)
+
+    def _split(self, send, size, error):
+        """A batch over the server's limit goes again in two halves, and later batches stay
+        under half its size: the limit is the server's to set, not a reason to stop."""
+        if size // 2 < self.batch_bytes:
+            self.batch_bytes = max(1024, size // 2)
+            self.say(f"the server refused {size} bytes in one request ({error}); sending "
+                     f"batches of at most {self.batch_bytes} bytes")
+        mid = len(send) // 2
+        # Keep the events of one report together when the halves allow it.
+        end = mid
+        while end < len(send) and send[end][2] == send[end - 1][2]:
+            end += 1
+        if end < len(send):
+            mid = end
+        self._post(send[:mid])
+        self._post(send[mid:])
 
     def _maybe_done(self, unit):
         # An input is done when read to its end and every event it gave is acknowledged; one

@@ -35,7 +35,7 @@ class HttpVerifier:
 
     name = "http"
 
-    def __init__(self, make_client, warn, connections=4):
+    def __init__(self, make_client, warn, connections=1):
         self.clients = [make_client() for _ in range(max(1, connections))]
         self.warn = warn
 

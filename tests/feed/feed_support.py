@@ -241,14 +241,19 @@ class DkimKey:
 
     @property
     def dns_name(self):
-        return f"{self.selector}._domainkey.{self.domain}"
+        return self.dns_name_for(self.domain)
 
-    def sign(self, message):
+    def dns_name_for(self, domain):
+        return f"{self.selector}._domainkey.{domain}"
+
+    def sign(self, message, domain=None):
+        """`message` signed for `domain` (default: the key's; the same key may be published
+        under several domains)."""
         tool = shutil.which("dkimsign")
         if tool is None:
             raise RuntimeError("dkimsign (Debian package python3-dkim) is not installed")
-        return subprocess.run([tool, self.selector, self.domain, self.key], input=message,
-                              check=True, capture_output=True).stdout
+        return subprocess.run([tool, self.selector, domain or self.domain, self.key],
+                              input=message, check=True, capture_output=True).stdout
 
 
 def now():
@@ -323,15 +328,17 @@ def temp_dir(test, prefix="repd-feed-test-"):
 
 
 class FlakyProxy:
-    """An HTTP/1.1 proxy in front of repd that misbehaves on purpose: answers 503 to the
-    first `fail` requests, drops the connection of the next `drop` ones, and delays every
+    """An HTTP/1.1 proxy in front of repd that misbehaves on purpose: answers 413 to bodies
+    over `max_body`, 503 to the first `fail` requests, drops the connection of the next `drop` ones, and delays every
     forwarded request by `delay` seconds. Counts what it saw."""
 
-    def __init__(self, upstream_port, *, fail=0, drop=0, delay=0.0, status=503):
+    def __init__(self, upstream_port, *, fail=0, drop=0, delay=0.0, status=503, max_body=None):
         import http.server
         import socketserver
         self.upstream_port = upstream_port
         self.fail, self.drop, self.delay, self.status = fail, drop, delay, status
+        self.max_body = max_body  # larger bodies get 413
+        self.too_large = 0
         self.seen = 0
         self.forwarded = 0
         self.lock = threading.Lock()
@@ -348,7 +355,10 @@ class FlakyProxy:
                 body = self.rfile.read(length) if length else None
                 with proxy.lock:
                     proxy.seen += 1
-                    if proxy.fail > 0:
+                    if proxy.max_body is not None and length > proxy.max_body:
+                        proxy.too_large += 1
+                        action = "too_large"
+                    elif proxy.fail > 0:
                         proxy.fail -= 1
                         action = "fail"
                     elif proxy.drop > 0:
@@ -356,9 +366,9 @@ class FlakyProxy:
                         action = "drop"
                     else:
                         action = "forward"
-                if action == "fail":
+                if action in ("fail", "too_large"):
                     payload = b'{"error":{"code":"unavailable","message":"try later"}}'
-                    self.send_response(proxy.status)
+                    self.send_response(proxy.status if action == "fail" else 413)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()

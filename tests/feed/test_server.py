@@ -232,6 +232,22 @@ class ServerTest(unittest.TestCase):
         self.assertIn(f"sent {n};", summary(proc))
         self.assertEqual(fs.metric(self.repd, "accepted") - accepted, n)
 
+    def test_batches_over_the_servers_limit_are_split(self):
+        d = fs.temp_dir(self)
+        n = 4000
+        path = self._big_ndjson(d, n, "198.18.6.2")
+        accepted = fs.metric(self.repd, "accepted")
+        proxy = fs.FlakyProxy(self.repd.http_port, max_body=100000)
+        self.addCleanup(proxy.close)
+        proc = self.feed(["--url", proxy.url, "--no-state", "--batch-size", "4000",
+                          "--batch-bytes", "900000", path])
+        err = proc.stderr.decode()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn("sending batches of at most", err)
+        self.assertGreater(proxy.too_large, 0)
+        self.assertIn(f"sent {n};", summary(proc))
+        self.assertEqual(fs.metric(self.repd, "accepted") - accepted, n)
+
     def test_unavailable_server_gives_up_then_resumes(self):
         d = fs.temp_dir(self)
         path = self._big_ndjson(d, 1200, "198.18.7.1")
