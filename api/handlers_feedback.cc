@@ -4,6 +4,7 @@
 // from many sources, and refusing a whole batch for one malformed line would make a reporter
 // resend good events (harmless, ids are idempotent) or, worse, drop them. Each rejected line
 // is reported with its number and the field at fault.
+#include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -36,6 +37,7 @@ void Api::Feedback(const Request& req, Response* res) {
   const int64_t now = Now();
   const bool batch = req.content_type.find("ndjson") != std::string_view::npos;
   std::vector<reputation::Event> events;
+  std::vector<size_t> event_lines;  // the NDJSON line of each event
   json::array errors;
   if (!batch) {
     std::string_view body = Trim(req.body);
@@ -43,6 +45,7 @@ void Api::Feedback(const Request& req, Response* res) {
     auto event = reputation::ParseEventJson(body, now);
     if (!event.ok()) return SetError(400, "invalid_event", AsStd(event.status().message()), res);
     events.push_back(std::move(*event));
+    event_lines.push_back(1);
   } else {
     std::string_view rest = req.body;
     size_t line = 0;
@@ -61,6 +64,7 @@ void Api::Feedback(const Request& req, Response* res) {
       auto event = reputation::ParseEventJson(text, now);
       if (event.ok()) {
         events.push_back(std::move(*event));
+        event_lines.push_back(line);
       } else {
         errors.emplace_back(json::object{{"line", line},
                                          {"message", AsStd(event.status().message())}});
@@ -77,6 +81,15 @@ void Api::Feedback(const Request& req, Response* res) {
     if (!ingested.ok()) return SetStatusError(ingested.status(), res);
     outcome = *ingested;
   }
+  // Events the engine refused (e.g. older than the retention) are reported like parse errors,
+  // in line order: nothing is dropped without a word.
+  for (const auto& [index, reason] : outcome.rejected) {
+    errors.emplace_back(json::object{{"line", event_lines[index]}, {"message", reason}});
+  }
+  std::stable_sort(errors.begin(), errors.end(), [](const json::value& a, const json::value& b) {
+    return a.as_object().at("line").to_number<size_t>() <
+           b.as_object().at("line").to_number<size_t>();
+  });
   events_accepted_.Add(outcome.accepted);
   events_duplicate_.Add(outcome.duplicate);
   events_rejected_.Add(errors.size());

@@ -119,6 +119,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
   void ReadHeader() {
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<uint32_t>(options_.header_limit));
+    // Beast's default 1 MiB body cap would refuse a feedback batch before Admit applies the
+    // route's own limit (feedback_body_limit is 16 MiB).
+    header_parser_->body_limit(boost::none);
     beast::get_lowest_layer(stream_).expires_after(Seconds(options_.read_timeout));
     http::async_read_header(stream_, buffer_, *header_parser_,
                             beast::bind_front_handler(&Session::OnHeader,

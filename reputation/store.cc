@@ -119,7 +119,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool 
   for (int f = 0; f < kFamilyCount; ++f) {
     rocksdb::ColumnFamilyOptions cf;
     cf.table_factory = table_factory;
-    if (f == kSubjects) cf.merge_operator = std::make_shared<EvidenceMergeOperator>(half_lives);
+    if (f == kSubjects) {
+      cf.merge_operator = std::make_shared<EvidenceMergeOperator>(half_lives);
+      // A subject that draws many events must not make every read fold them all: past this
+      // many operands in the memtable, RocksDB merges on write.
+      cf.max_successive_merges = 32;
+    }
     if (f == kEvents || f == kSubjects) {
       // Nearly every event-id lookup is a miss: a memtable Bloom filter answers it.
       cf.memtable_whole_key_filtering = true;

@@ -43,7 +43,7 @@ class ServerTest : public ::testing::Test {
   }
   std::string Dig(const std::string& args, const std::string& server = "127.0.0.1") {
     return repd::testing::RunCommand(
-        absl::StrCat("dig @", server, " -p ", port_, " +time=2 +tries=1 ", args, " 2>&1"));
+        absl::StrCat("dig @", server, " -p ", port_, " +time=2 +tries=3 ", args, " 2>&1"));
   }
 
   reputation::ListingIndex index_;

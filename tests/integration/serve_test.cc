@@ -3,6 +3,8 @@
 // operator meets (bad config, busy port, unwritable data dir).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "tests/support/dig.h"
@@ -144,6 +146,46 @@ TEST(ServeTest, BusyPortAndUnwritableDataDirAreOneLineErrors) {
   WriteFile(dir + "/file", "");
   EXPECT_EQ(RunRepd("serve --data-dir " + dir + "/file/var", &out), 1);
   EXPECT_NE(out.find(dir + "/file/var"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace repd::testing
+
+namespace repd::testing {
+namespace {
+
+// Found by the feed engineer: events the engine refused were neither counted nor reported, and
+// batches over 1 MiB were refused although feedback_body_limit allows 16 MiB.
+TEST(ServeTest, RefusedEventsAreReportedAndLargeBatchesAccepted) {
+  RepdOptions options;
+  options.config_text = Config();
+  auto repd = RepdProcess::Start(options);
+  ASSERT_TRUE(repd);
+  std::string events =
+      R"({"id":"ok-1","type":"delivered","ip":"192.0.2.1","reporter":"traps"})" "\n"
+      R"({"id":"old-1","type":"delivered","ip":"192.0.2.1","reporter":"traps","time":1000000000})" "\n"
+      R"({"id":"bad-1","type":"nope","ip":"192.0.2.1","reporter":"traps"})" "\n";
+  auto posted = PostFeedback(repd->http_port(), events);
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  auto answer = boost::json::parse(posted.body).as_object();
+  EXPECT_EQ(answer.at("accepted").to_number<int>(), 1);
+  EXPECT_EQ(answer.at("rejected").to_number<int>(), 2) << posted.body;
+  const auto& errors = answer.at("errors").as_array();
+  ASSERT_EQ(errors.size(), 2u) << posted.body;
+  EXPECT_EQ(errors[0].as_object().at("line").to_number<int>(), 2);
+  EXPECT_NE(std::string(errors[0].as_object().at("message").as_string()).find("retention"),
+            std::string::npos);
+  EXPECT_EQ(errors[1].as_object().at("line").to_number<int>(), 3);
+
+  std::string big;
+  for (int i = 0; big.size() < 1'500'000; ++i) {
+    big += R"({"id":"big-)" + std::to_string(i) +
+           R"(","type":"delivered","ip":"198.51.100.1","reporter":"traps","count":1})" "\n";
+  }
+  const int lines = static_cast<int>(std::count(big.begin(), big.end(), '\n'));
+  posted = PostFeedback(repd->http_port(), big);
+  ASSERT_EQ(posted.status, 200) << posted.body.substr(0, 300);
+  EXPECT_EQ(boost::json::parse(posted.body).as_object().at("accepted").to_number<int>(), lines);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ DigResult Dig(int port, const std::string& name, const std::string& type,
               const std::string& extra) {
   DigResult result;
   result.raw = RunCommand("dig @127.0.0.1 -p " + std::to_string(port) +
-                          " +norec +time=2 +tries=1 +nocookie " + extra + " '" + name + "' " +
+                          " +norec +time=2 +tries=3 +nocookie " + extra + " '" + name + "' " +
                           type + " 2>&1");
   std::istringstream in(result.raw);
   std::string line, section;
