@@ -126,3 +126,51 @@ sys.exit(1 if bad else 0)
 
 }  // namespace
 }  // namespace repd::dkim
+
+#include "tests/dkim/fake_dns.h"
+#include "tests/dkim/verify_support.h"
+
+namespace repd::dkim {
+namespace {
+
+// OpenDKIM signs (opendkim-testmsg signs rsa-sha1 only): repd verifies its signatures in
+// legacy mode and, by default, refuses them as RFC 8301 requires.
+TEST(CrossImplementationTest, OpendkimSignedMessagesVerify) {
+  int code = 0;
+  Shell("command -v opendkim-testmsg || test -x /usr/sbin/opendkim-testmsg", &code);
+  if (code != 0) GTEST_SKIP() << "opendkim-tools is not installed";
+  char templ[] = "/tmp/repd-opendkim-XXXXXX";
+  std::string dir = mkdtemp(templ);
+  auto rsa = GenerateKey(Algorithm::kRsaSha256, 2048);
+  ASSERT_TRUE(rsa.ok());
+  std::ofstream(dir + "/key.pem") << rsa->first;
+  testing::FakeDns dns({{"od._domainkey.example.com",
+                         {testing::FakeRecord::Kind::kTxt, "v=DKIM1; k=rsa; p=" + rsa->second}}});
+  const std::vector<std::string> messages = {
+      "From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: via  opendkim \r\n"
+      "\tfolded\r\nDate: Mon, 1 Jan 2026 00:00:00 +0000\r\n\r\nHello   \r\n\r\n\r\n",
+      // 8-bit header text; a body line, because opendkim-testmsg refuses an empty body.
+      "From: Zoë <zoe@example.com>\r\nSubject: Grüße\r\n\r\nok\r\n",
+  };
+  for (size_t i = 0; i < messages.size(); ++i) {
+    std::string in = dir + "/m" + std::to_string(i) + ".eml";
+    std::ofstream(in, std::ios::binary) << messages[i];
+    std::string signed_message =
+        Shell("PATH=$PATH:/usr/sbin opendkim-testmsg -C -d example.com -s od -k " + dir +
+                  "/key.pem < " + in,
+              &code);
+    ASSERT_EQ(code, 0) << signed_message;
+    ASSERT_NE(signed_message.find("DKIM-Signature:"), std::string::npos) << signed_message;
+    VerifierOptions legacy;
+    legacy.legacy = true;
+    auto r = testing::VerifyWith(dns.server(), signed_message, legacy);
+    ASSERT_EQ(r.signatures.size(), 1u);
+    EXPECT_EQ(r.result, Result::kPass) << i << ": " << r.signatures[0].reason;
+    r = testing::VerifyWith(dns.server(), signed_message);
+    EXPECT_EQ(r.result, Result::kPermError) << i;
+    EXPECT_NE(r.signatures[0].reason.find("RFC 8301"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace repd::dkim
