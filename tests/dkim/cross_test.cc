@@ -149,8 +149,10 @@ TEST(CrossImplementationTest, OpendkimSignedMessagesVerify) {
   const std::vector<std::string> messages = {
       "From: Alice <alice@example.com>\r\nTo: bob@example.net\r\nSubject: via  opendkim \r\n"
       "\tfolded\r\nDate: Mon, 1 Jan 2026 00:00:00 +0000\r\n\r\nHello   \r\n\r\n\r\n",
-      // 8-bit header text; a body line, because opendkim-testmsg refuses an empty body.
-      "From: Zoë <zoe@example.com>\r\nSubject: Grüße\r\n\r\nok\r\n",
+      // 8-bit header text. opendkim-testmsg itself refuses an empty body or a short header
+      // block ("dkim_chunk(): Syntax error"), hence the body line and the To and Date fields.
+      "From: Zoë <zoe@example.com>\r\nTo: bob@example.net\r\nSubject: Grüße\r\n"
+      "Date: Mon, 1 Jan 2026 00:00:00 +0000\r\n\r\nok\r\n",
   };
   for (size_t i = 0; i < messages.size(); ++i) {
     std::string in = dir + "/m" + std::to_string(i) + ".eml";
