@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
@@ -67,8 +72,8 @@ bool Expired(const Override& o, int64_t now) { return o.expires != 0 && o.expire
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Reputation>> Reputation::Open(const ReputationOptions& options) {
-  auto store = Store::Open(options.data_dir, options.read_only,
-                           Model(options.model, nullptr).half_lives());
+  auto store =
+      Store::Open(options.data_dir, options.read_only, Model(options.model, nullptr).half_lives());
   if (!store.ok()) return store.status();
   auto engine = std::make_unique<Engine>(options, std::move(*store));
   if (auto s = engine->Rebuild(engine->Now()); !s.ok()) return s;
@@ -133,31 +138,63 @@ void Engine::RefreshLoop() {
 
 void Engine::WaitForIndex() {
   std::unique_lock lock(queue_mu_);
-  idle_cv_.wait(lock, [this] { return (queue_.empty() && !refreshing_) || !refresher_.joinable(); });
+  idle_cv_.wait(lock,
+                [this] { return (queue_.empty() && !refreshing_) || !refresher_.joinable(); });
+}
+
+namespace {
+
+template <typename Map>
+void AddCount(Map& map, typename Map::key_type key, int delta) {
+  auto& count = map[key];
+  count = static_cast<uint32_t>(static_cast<int64_t>(count) + delta);
+  if (static_cast<int32_t>(count) <= 0) map.erase(key);
+}
+
+uint64_t V6PrefixKey(const IpAddress& ip) {
+  uint64_t key;
+  std::memcpy(&key, ip.bytes.data(), sizeof key);  // the /64
+  return key;
+}
+
+}  // namespace
+
+void Engine::PrefixCounts::Add(const IpAddress& ip, int delta) {
+  if (ip.v4) {
+    AddCount(v4, ip.V4HostOrder() >> 8, delta);
+  } else {
+    AddCount(v6, V6PrefixKey(ip), delta);
+  }
+}
+
+int Engine::PrefixCounts::Get(const IpAddress& ip) const {
+  if (ip.v4) {
+    auto it = v4.find(ip.V4HostOrder() >> 8);
+    return it == v4.end() ? 0 : static_cast<int>(it->second);
+  }
+  auto it = v6.find(V6PrefixKey(ip));
+  return it == v6.end() ? 0 : static_cast<int>(it->second);
 }
 
 void Engine::CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes) {
   std::lock_guard lock(prefix_mu_);
   if (changes.empty()) {  // a full reset
-    listed_per_prefix_.clear();
+    listed_per_prefix_ = PrefixCounts();
     index_.Current()->ForEachIp([&](const IpAddress& ip, const Listing& l) {
-      if (l.listed()) ++listed_per_prefix_[PrefixKey(ip)];
+      if (l.listed()) listed_per_prefix_.Add(ip, 1);
     });
     return;
   }
   for (const auto& c : changes) {
     if (c.is_domain) continue;
     int delta = (c.after && c.after->listed() ? 1 : 0) - (c.before && c.before->listed() ? 1 : 0);
-    if (delta == 0) continue;
-    auto key = PrefixKey(c.ip);
-    if ((listed_per_prefix_[key] += delta) <= 0) listed_per_prefix_.erase(key);
+    if (delta != 0) listed_per_prefix_.Add(c.ip, delta);
   }
 }
 
 int Engine::ListedInPrefix(const IpAddress& ip) const {
   std::lock_guard lock(prefix_mu_);
-  auto it = listed_per_prefix_.find(PrefixKey(ip));
-  return it == listed_per_prefix_.end() ? 0 : it->second;
+  return listed_per_prefix_.Get(ip);
 }
 
 std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now) const {
@@ -217,7 +254,7 @@ Listing Engine::MakeListing(const Evaluation* e, const std::optional<Override>& 
       l.allow_trust = 3;
       l.good_standing = true;
     } else {
-      int code = o->category != 0 ? o->category
+      int code = o->category != 0                         ? o->category
                  : o->action == Override::Action::kPolicy ? kCategoryPolicy
                                                           : kCategoryManual;
       l.categories |= 1u << code;
@@ -234,6 +271,19 @@ Listing Engine::MakeListing(const Evaluation* e, const std::optional<Override>& 
   return l;
 }
 
+template <typename Fn>
+void Engine::ForEachOverrideSubject(const Override& o, Fn&& fn) {
+  if (o.is_domain) {
+    fn(Subject{true, {}, o.subject});
+  } else if (auto cidr = ParseV4Cidr(o.subject)) {
+    for (uint32_t i = 0; i < (uint32_t{1} << (32 - cidr->second)); ++i) {
+      fn(Subject{false, IpAddress::FromV4(cidr->first + i), {}});
+    }
+  } else if (auto ip = IpAddress::Parse(o.subject)) {
+    fn(Subject{false, *ip, {}});
+  }
+}
+
 absl::Status Engine::Rebuild(int64_t now) {
   {
     std::unique_lock lock(overrides_mu_);
@@ -245,28 +295,31 @@ absl::Status Engine::Rebuild(int64_t now) {
       }
     });
   }
-  std::vector<ListingChange> all;
-  absl::flat_hash_set<std::string> good_domains;
-  absl::flat_hash_set<std::string> seen;
-  auto batch = store_->NewBatch();
-  auto add = [&](const Subject& s, const Record& rec) {
-    Evaluation e = model_.Evaluate(rec, now, /*explain=*/false);
-    if (e.listed != rec.listed && !options_.read_only) {
-      batch.Merge(s.Key(), EncodeSetListed(e.listed, now, model_.params().relist_window_days * kDay));
+  // Loaded in an order where the later entry of a subject is the right one: overrides of
+  // subjects without evidence first, then subjects with evidence (their listing already
+  // includes their override), domains before IPs so that domains' standing is known when
+  // IPs are judged shared.
+  ListingIndex::Loader loader;
+  size_t overrides = 0;
+  std::multimap<int64_t, Override> expiring_overrides;
+  auto load = [&](const Subject& s, const Listing& listing) {
+    if (s.is_domain) {
+      loader.Add(s.domain, listing);
+    } else {
+      loader.Add(s.ip, listing);
     }
-    bool shared = false;
-    if (!s.is_domain && rec.domains.size() >= options_.model.shared_ip_min_domains) {
-      int good = 0;
-      for (const auto& d : rec.domains) good += good_domains.contains(d);
-      shared = good >= options_.model.shared_ip_min_domains;
-    }
-    if (s.is_domain && e.good_standing) good_domains.insert(s.domain);
-    seen.insert(s.Key());
-    all.push_back({s.is_domain, s.ip, s.domain, std::nullopt,
-                   MakeListing(&e, FindOverride(s, now), shared)});
   };
+  store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
+    auto o = DecodeOverride(value);
+    if (!o || Expired(*o, now)) return;
+    ++overrides;
+    Listing listing = MakeListing(nullptr, *o, false);
+    ForEachOverrideSubject(*o, [&](const Subject& s) { load(s, listing); });
+    if (o->expires != 0) expiring_overrides.emplace(o->expires, std::move(*o));
+  });
+  absl::flat_hash_set<std::string> good_domains;
+  auto batch = store_->NewBatch();
   absl::Status error;
-  // "dom:" sorts before "ip:": domains' standing is known when IPs are judged shared.
   for (std::string_view prefix : {"dom:", "ip:"}) {
     store_->ForEach(Store::kSubjects, prefix, [&](std::string_view key, std::string_view value) {
       Record rec;
@@ -284,54 +337,41 @@ absl::Status Engine::Rebuild(int64_t now) {
       } else {
         return;
       }
-      add(s, rec);
+      Evaluation e = model_.Evaluate(rec, now, /*explain=*/false);
+      if (e.listed != rec.listed && !options_.read_only) {
+        batch.Merge(s.Key(),
+                    EncodeSetListed(e.listed, now, model_.params().relist_window_days * kDay));
+      }
+      bool shared = false;
+      if (!s.is_domain && rec.domains.size() >= options_.model.shared_ip_min_domains) {
+        int good = 0;
+        for (const auto& d : rec.domains) good += good_domains.contains(d);
+        shared = good >= options_.model.shared_ip_min_domains;
+      }
+      if (s.is_domain && e.good_standing) good_domains.insert(s.domain);
+      load(s, MakeListing(&e, FindOverride(s, now), shared));
     });
   }
   if (!error.ok()) return error;
-  // Overrides of subjects without evidence (imports, operator listings), streamed.
-  size_t overrides = 0;
-  store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
-    auto o = DecodeOverride(value);
-    if (!o || Expired(*o, now)) return;
-    ++overrides;
-    if (!o->is_domain) {
-      if (auto cidr = ParseV4Cidr(o->subject)) {
-        uint32_t count = uint32_t{1} << (32 - cidr->second);
-        for (uint32_t i = 0; i < count; ++i) {
-          Subject s{false, IpAddress::FromV4(cidr->first + i), {}};
-          if (!seen.contains(s.Key())) {
-            all.push_back({false, s.ip, {}, std::nullopt, MakeListing(nullptr, *o, false)});
-          }
-        }
-        return;
-      }
-    }
-    Subject s;
-    s.is_domain = o->is_domain;
-    if (o->is_domain) {
-      s.domain = o->subject;
-    } else if (auto ip = IpAddress::Parse(o->subject)) {
-      s.ip = *ip;
-    } else {
-      return;
-    }
-    if (!seen.contains(s.Key())) {
-      all.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(nullptr, *o, false)});
-    }
-  });
   uint32_t floor = 0;
-  if (auto stored = store_->Get(Store::kMeta, "serial"); stored.ok() && *stored &&
-                                                          (*stored)->size() == 4) {
+  if (auto stored = store_->Get(Store::kMeta, "serial");
+      stored.ok() && *stored && (*stored)->size() == 4) {
     std::memcpy(&floor, (*stored)->data(), 4);
   }
-  size_t count = all.size();
-  index_.Reset(std::move(all), floor);
+  index_.Reset(std::move(loader), floor);
+  expiring_overrides_ = std::move(expiring_overrides);
+  size_t count = index_.Current()->Size();
   if (!options_.read_only) {
     uint32_t serial = index_.Current()->Serial();
     batch.Put(Store::kMeta, "serial", std::string(reinterpret_cast<const char*>(&serial), 4));
     if (auto s = store_->Commit(batch, true); !s.ok()) return s;
   }
   spdlog::info("listing index rebuilt: {} subjects, {} overrides", count, overrides);
+#if defined(__GLIBC__)
+  // The scan's short-lived strings leave the heap fragmented; hand the pages back so the
+  // resident size is the index's, not the rebuild's peak.
+  malloc_trim(0);
+#endif
   return absl::OkStatus();
 }
 
@@ -389,9 +429,9 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
       if (org != e.domain) push(Subject{true, {}, org}, DomainKey(org), inc);
     }
     batch.Put(Store::kEvents, e.id,
-              absl::StrCat(Encode64(e.time), AsAbsl(EventTypeName(e.type)), "\t", e.ip ? e.ip->ToString() : "", "\t",
-                           e.domain, "\t", e.reporter, "\t", e.count, "\t", e.mail_from, "\t",
-                           e.helo));
+              absl::StrCat(Encode64(e.time), AsAbsl(EventTypeName(e.type)), "\t",
+                           e.ip ? e.ip->ToString() : "", "\t", e.domain, "\t", e.reporter, "\t",
+                           e.count, "\t", e.mail_from, "\t", e.helo));
   }
   for (const auto& [key, incs] : per_subject) batch.Merge(key, EncodeIncrements(incs));
   if (batch.Count() == 0) return outcome;
@@ -435,8 +475,8 @@ absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) 
       }
       Evaluation e = model_.Evaluate(**rec, now, /*explain=*/false);
       if (e.listed != (*rec)->listed) {
-        batch.Merge(s.Key(), EncodeSetListed(e.listed, now,
-                                             model_.params().relist_window_days * kDay));
+        batch.Merge(s.Key(),
+                    EncodeSetListed(e.listed, now, model_.params().relist_window_days * kDay));
       }
       bool shared = !s.is_domain && IsShared(**rec);
       changes.push_back({s.is_domain, s.ip, s.domain, std::nullopt, MakeListing(&e, o, shared)});
@@ -496,7 +536,7 @@ SubjectReport Engine::Report(const Subject& s, int64_t now) {
       r.allow_trust = 3;
       r.reasons.push_back("operator allow-listed: " + o.reason);
     } else {
-      int code = o.category != 0 ? o.category
+      int code = o.category != 0                         ? o.category
                  : o.action == Override::Action::kPolicy ? kCategoryPolicy
                                                          : kCategoryManual;
       r.listed.push_back({code, std::string(CategoryName(code)), "operator listing: " + o.reason});
@@ -553,12 +593,16 @@ CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
        }()) {
     if (!r->override_entry) continue;
     if (r->override_entry->action == Override::Action::kAllow) {
-      return decide("accept", absl::StrCat(r->kind, " ", r->subject, " is allow-listed by the "
-                                           "operator: ", r->override_entry->reason));
+      return decide("accept", absl::StrCat(r->kind, " ", r->subject,
+                                           " is allow-listed by the "
+                                           "operator: ",
+                                           r->override_entry->reason));
     }
     if (r->override_entry->action == Override::Action::kBlock) {
-      return decide("reject", absl::StrCat(r->kind, " ", r->subject, " is blocked by the "
-                                           "operator: ", r->override_entry->reason));
+      return decide("reject", absl::StrCat(r->kind, " ", r->subject,
+                                           " is blocked by the "
+                                           "operator: ",
+                                           r->override_entry->reason));
     }
   }
   if (ip) {
@@ -567,15 +611,15 @@ CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
         (!ip->shared && has(*ip, {kCategorySpam, kCategoryTrap}))) {
       std::vector<std::string> why;
       for (const auto& l : ip->listed) why.push_back(l.reason);
-      return decide("reject", absl::StrCat("IP ", ip->subject, " is listed: ",
-                                           absl::StrJoin(why, "; ")));
+      return decide("reject",
+                    absl::StrCat("IP ", ip->subject, " is listed: ", absl::StrJoin(why, "; ")));
     }
   }
   // 4. Verified domains.
   for (const auto& d : domains) {
     if (!d.listed.empty()) {
-      return decide("reject", absl::StrCat("DKIM-verified domain ", d.subject, " is listed: ",
-                                           d.listed.front().reason));
+      return decide("reject", absl::StrCat("DKIM-verified domain ", d.subject,
+                                           " is listed: ", d.listed.front().reason));
     }
   }
   for (const auto& d : domains) {
@@ -596,10 +640,9 @@ CheckResult Engine::Check(const CheckRequest& req, int64_t now) {
   // 5. An IP never seen before: its prefix is only a weak prior.
   if (!ip->known) {
     if (ip->aggregate_listed_ips > 0) {
-      return decide("tempfail",
-                    absl::StrCat("IP ", ip->subject, " has no history and its prefix ",
-                                 ip->aggregate, " holds ", ip->aggregate_listed_ips,
-                                 " listed IP(s): try again later"));
+      return decide("tempfail", absl::StrCat("IP ", ip->subject, " has no history and its prefix ",
+                                             ip->aggregate, " holds ", ip->aggregate_listed_ips,
+                                             " listed IP(s): try again later"));
     }
     return decide("neutral", absl::StrCat("IP ", ip->subject, " has no history"));
   }
@@ -631,15 +674,8 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
     } else {
       batch.Put(Store::kOverrides, key, EncodeOverride(o));
     }
-    if (o.is_domain) {
-      subjects.push_back(Subject{true, {}, o.subject});
-    } else if (auto cidr = ParseV4Cidr(o.subject)) {
-      for (uint32_t i = 0; i < (uint32_t{1} << (32 - cidr->second)); ++i) {
-        subjects.push_back(Subject{false, IpAddress::FromV4(cidr->first + i), {}});
-      }
-    } else if (auto ip = IpAddress::Parse(o.subject)) {
-      subjects.push_back(Subject{false, *ip, {}});
-    }
+    ForEachOverrideSubject(o, [&](const Subject& subject) { subjects.push_back(subject); });
+    if (!remove && o.expires != 0) expiring_overrides_.emplace(o.expires, o);
   }
   if (auto s = store_->Commit(batch, true); !s.ok()) return s;
   {
@@ -666,8 +702,8 @@ absl::Status ValidateOverride(Override& o) {
   } else if (o.subject.find('/') != std::string::npos) {
     auto cidr = ParseV4Cidr(o.subject);
     if (!cidr) {
-      return absl::InvalidArgumentError(
-          "subject: ranges must be IPv4 CIDRs from /16 to /32: " + o.subject);
+      return absl::InvalidArgumentError("subject: ranges must be IPv4 CIDRs from /16 to /32: " +
+                                        o.subject);
     }
     o.subject = IpAddress::FromV4(cidr->first).ToString() + "/" + std::to_string(cidr->second);
   } else {
@@ -750,9 +786,10 @@ absl::StatusOr<DelistOutcome> Engine::Delist(bool is_domain, const std::string& 
     if (now - (*rec)->last_bad < wait) {
       out.status = "too_soon";
       out.retry_after = (*rec)->last_bad + wait;
-      out.message = absl::StrCat("the latest evidence is recent; self-service delisting is "
-                                 "possible from ",
-                                 out.retry_after, " (unix time)");
+      out.message = absl::StrCat(
+          "the latest evidence is recent; self-service delisting is "
+          "possible from ",
+          out.retry_after, " (unix time)");
     } else {
       out.status = "delisted";
       out.delisted = true;
@@ -764,8 +801,8 @@ absl::StatusOr<DelistOutcome> Engine::Delist(bool is_domain, const std::string& 
   std::vector<std::string> evidence;
   for (const auto& l : e.listings) evidence.push_back(l.reason);
   batch.Put(Store::kAudit, s.Key() + "\t" + Store::TimeKey(now, requester),
-            absl::StrCat("requester=", requester, "\toutcome=", out.status, "\tevidence=",
-                         absl::StrJoin(evidence, "; ")));
+            absl::StrCat("requester=", requester, "\toutcome=", out.status,
+                         "\tevidence=", absl::StrJoin(evidence, "; ")));
   if (auto st = store_->Commit(batch, true); !st.ok()) return st;
   if (out.delisted) {
     if (auto st = Refresh({s}, now); !st.ok()) return st;
@@ -776,16 +813,34 @@ absl::StatusOr<DelistOutcome> Engine::Delist(bool is_domain, const std::string& 
 
 void Engine::Sweep(int64_t now) {
   std::lock_guard lock(writer_mu_);
-  std::vector<Subject> subjects;
+  // Refreshed in bounded chunks: a million listed subjects must not mean a million-entry
+  // vector of subjects, records and changes at once.
+  constexpr size_t kChunk = 4096;
+  std::vector<Subject> chunk;
+  absl::Status status;
+  auto add = [&](Subject s) {
+    chunk.push_back(std::move(s));
+    if (chunk.size() < kChunk) return;
+    if (status.ok()) status = Refresh(chunk, now);
+    chunk.clear();
+  };
+  // Time alone changes two things: evidence decays (listings end, good standing begins), and
+  // overrides expire. Subjects known only from an override that does not expire (a whole
+  // imported blocklist) are left alone.
   auto snapshot = index_.Current();
-  // Every subject with evidence: listings end and good standing begins with time alone.
   snapshot->ForEachDomain([&](std::string_view d, const Listing& l) {
-    if (l.has_score || l.listed()) subjects.push_back(Subject{true, {}, std::string(d)});
+    if (l.has_score) add(Subject{true, {}, std::string(d)});
   });
   snapshot->ForEachIp([&](const IpAddress& ip, const Listing& l) {
-    if (l.has_score || l.listed()) subjects.push_back(Subject{false, ip, {}});
+    if (l.has_score) add(Subject{false, ip, {}});
   });
-  if (auto s = Refresh(subjects, now); !s.ok()) spdlog::error("sweep: {}", s.ToString());
+  snapshot.reset();
+  while (!expiring_overrides_.empty() && expiring_overrides_.begin()->first <= now) {
+    ForEachOverrideSubject(expiring_overrides_.begin()->second, add);
+    expiring_overrides_.erase(expiring_overrides_.begin());
+  }
+  if (status.ok() && !chunk.empty()) status = Refresh(chunk, now);
+  if (!status.ok()) spdlog::error("sweep: {}", status.ToString());
   store_->ExpireBefore(now - options_.event_log_retention_days * kDay);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -49,6 +50,9 @@ class Engine final : public Reputation {
   // The override that applies to a subject (exact, or a CIDR holding the IP); expired ones
   // do not apply.
   std::optional<Override> FindOverride(const Subject& s, int64_t now) const;
+  // The subjects an override applies to: a range stands for each of its addresses.
+  template <typename Fn>
+  static void ForEachOverrideSubject(const Override& o, Fn&& fn);
   bool IsShared(const Record& record) const;
   Listing MakeListing(const Evaluation* e, const std::optional<Override>& o, bool shared) const;
   // Re-evaluates subjects after a write: index updates plus hysteresis state in the store.
@@ -81,8 +85,20 @@ class Engine final : public Reputation {
   std::thread refresher_;
   mutable std::shared_mutex overrides_mu_;
   absl::flat_hash_map<std::string, Override> cidr_overrides_;  // ranges only, by OverrideKey
+  // Overrides that end by themselves, by expiry time (under writer_mu_): the sweep refreshes
+  // their subjects when they end instead of re-reading every listed subject each time.
+  // Entries of replaced or deleted overrides stay until they pop; refreshing is idempotent.
+  std::multimap<int64_t, Override> expiring_overrides_;
+  // Listed IPs per /24 (IPv4) and /64 (IPv6), for MODEL.md's neighbour prior. Binary keys:
+  // a million listed IPs can span as many prefixes.
+  struct PrefixCounts {
+    absl::flat_hash_map<uint32_t, uint32_t> v4;
+    absl::flat_hash_map<uint64_t, uint32_t> v6;
+    void Add(const IpAddress& ip, int delta);
+    int Get(const IpAddress& ip) const;
+  };
   mutable std::mutex prefix_mu_;
-  absl::flat_hash_map<std::string, int> listed_per_prefix_;
+  PrefixCounts listed_per_prefix_;
 };
 
 }  // namespace repd::reputation

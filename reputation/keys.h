@@ -9,9 +9,6 @@
 namespace repd::reputation {
 
 inline std::string IpKey(const IpAddress& ip) { return "ip:" + ip.ToString(); }
-inline std::string PrefixKey(const IpAddress& ip) {
-  return "pfx:" + ip.Prefix().ToString() + "/" + std::to_string(ip.PrefixLength());
-}
 inline std::string DomainKey(std::string_view domain) { return "dom:" + std::string(domain); }
 inline std::string OverrideKey(bool is_domain, std::string_view subject) {
   return (is_domain ? "dom:" : "ip:") + std::string(subject);

@@ -7,18 +7,26 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/node_hash_set.h"
 #include "common/strings.h"
+#include "reputation/listing_base.h"
 
 namespace repd::reputation {
 
 std::string_view CategoryName(int code) {
   switch (code) {
-    case kCategorySpam: return "spam";
-    case kCategoryTrap: return "trap";
-    case kCategoryBot: return "bot";
-    case kCategoryForgery: return "forgery";
-    case kCategoryPolicy: return "policy";
-    case kCategoryManual: return "manual";
-    default: return "other";
+    case kCategorySpam:
+      return "spam";
+    case kCategoryTrap:
+      return "trap";
+    case kCategoryBot:
+      return "bot";
+    case kCategoryForgery:
+      return "forgery";
+    case kCategoryPolicy:
+      return "policy";
+    case kCategoryManual:
+      return "manual";
+    default:
+      return "other";
   }
 }
 
@@ -39,84 +47,79 @@ const std::string* InternTxt(std::string_view text) {
 
 namespace {
 
-using V6Key = std::array<uint8_t, 16>;
+using internal::ListingBase;
+using internal::V6Key;
 
-// The maps of one generation. Base maps hold present entries only; delta maps hold
-// nullopt for subjects removed since the base was built.
-template <typename Value>
-struct Maps {
-  absl::flat_hash_map<uint32_t, Value> v4;
-  absl::flat_hash_map<V6Key, Value> v6;
-  absl::flat_hash_map<std::string, Value> domains;
+// Subjects changed since the base was built; nullopt for subjects removed since then.
+struct DeltaMaps {
+  absl::flat_hash_map<uint32_t, std::optional<Listing>> v4;
+  absl::flat_hash_map<V6Key, std::optional<Listing>> v6;
+  absl::flat_hash_map<std::string, std::optional<Listing>> domains;
   size_t size() const { return v4.size() + v6.size() + domains.size(); }
 };
-using BaseMaps = Maps<Listing>;
-using DeltaMaps = Maps<std::optional<Listing>>;
 
-template <typename Map, typename Key>
-auto* FindIn(const Map& map, const Key& key) {
-  auto it = map.find(key);
-  return it == map.end() ? nullptr : &it->second;
+std::optional<Listing> LookupV4(const ListingBase& base, const DeltaMaps& delta, uint32_t key) {
+  if (auto it = delta.v4.find(key); it != delta.v4.end()) return it->second;
+  if (const Listing* l = base.FindV4(key)) return *l;
+  return std::nullopt;
 }
-
-template <typename Key>
-std::optional<Listing> Lookup(const BaseMaps& base, const DeltaMaps& delta,
-                              absl::flat_hash_map<Key, Listing> BaseMaps::*base_map,
-                              absl::flat_hash_map<Key, std::optional<Listing>> DeltaMaps::*delta_map,
-                              const auto& key) {
-  if (const auto* d = FindIn(delta.*delta_map, key)) return *d;
-  if (const auto* b = FindIn(base.*base_map, key)) return *b;
+std::optional<Listing> LookupV6(const ListingBase& base, const DeltaMaps& delta, const V6Key& key) {
+  if (auto it = delta.v6.find(key); it != delta.v6.end()) return it->second;
+  if (const Listing* l = base.FindV6(key)) return *l;
+  return std::nullopt;
+}
+std::optional<Listing> LookupDomain(const ListingBase& base, const DeltaMaps& delta,
+                                    std::string_view key) {
+  if (auto it = delta.domains.find(AsAbsl(key)); it != delta.domains.end()) return it->second;
+  if (const Listing* l = base.FindDomain(key)) return *l;
   return std::nullopt;
 }
 
 class SnapshotImpl final : public ListingIndex::Snapshot {
  public:
-  SnapshotImpl(std::shared_ptr<const BaseMaps> base, std::shared_ptr<const DeltaMaps> delta,
+  SnapshotImpl(std::shared_ptr<const ListingBase> base, std::shared_ptr<const DeltaMaps> delta,
                uint32_t serial, size_t size)
       : base_(std::move(base)), delta_(std::move(delta)), serial_(serial), size_(size) {}
 
   std::optional<Listing> FindIp(const IpAddress& ip) const override {
-    if (ip.v4) return Lookup(*base_, *delta_, &BaseMaps::v4, &DeltaMaps::v4, ip.V4HostOrder());
-    return Lookup(*base_, *delta_, &BaseMaps::v6, &DeltaMaps::v6, ip.bytes);
+    if (ip.v4) return LookupV4(*base_, *delta_, ip.V4HostOrder());
+    return LookupV6(*base_, *delta_, ip.bytes);
   }
   std::optional<Listing> FindDomain(std::string_view domain) const override {
-    return Lookup(*base_, *delta_, &BaseMaps::domains, &DeltaMaps::domains, AsAbsl(domain));
+    return LookupDomain(*base_, *delta_, domain);
   }
   uint32_t Serial() const override { return serial_; }
   size_t Size() const override { return size_; }
 
   void ForEachIp(const std::function<void(const IpAddress&, const Listing&)>& fn) const override {
-    Walk(&BaseMaps::v4, &DeltaMaps::v4, [&](uint32_t k, const Listing& l) {
-      fn(IpAddress::FromV4(k), l);
+    base_->ForEachV4([&](uint32_t k, const Listing& l) {
+      if (!delta_->v4.contains(k)) fn(IpAddress::FromV4(k), l);
     });
-    Walk(&BaseMaps::v6, &DeltaMaps::v6, [&](const V6Key& k, const Listing& l) {
-      fn(IpAddress::FromV6(k), l);
+    for (const auto& [k, v] : delta_->v4) {
+      if (v) fn(IpAddress::FromV4(k), *v);
+    }
+    base_->ForEachV6([&](const V6Key& k, const Listing& l) {
+      if (!delta_->v6.contains(k)) fn(IpAddress::FromV6(k), l);
     });
+    for (const auto& [k, v] : delta_->v6) {
+      if (v) fn(IpAddress::FromV6(k), *v);
+    }
   }
   void ForEachDomain(
       const std::function<void(std::string_view, const Listing&)>& fn) const override {
-    Walk(&BaseMaps::domains, &DeltaMaps::domains,
-         [&](const std::string& k, const Listing& l) { fn(k, l); });
-  }
-
-  const std::shared_ptr<const BaseMaps>& base() const { return base_; }
-  const std::shared_ptr<const DeltaMaps>& delta() const { return delta_; }
-
- private:
-  template <typename Key, typename Fn>
-  void Walk(absl::flat_hash_map<Key, Listing> BaseMaps::*base_map,
-            absl::flat_hash_map<Key, std::optional<Listing>> DeltaMaps::*delta_map,
-            Fn&& fn) const {
-    const auto& delta = (*delta_).*delta_map;
-    for (const auto& [k, v] : (*base_).*base_map) {
-      if (!delta.contains(k)) fn(k, v);
-    }
-    for (const auto& [k, v] : delta) {
+    base_->ForEachDomain([&](std::string_view k, const Listing& l) {
+      if (!delta_->domains.contains(AsAbsl(k))) fn(k, l);
+    });
+    for (const auto& [k, v] : delta_->domains) {
       if (v) fn(k, *v);
     }
   }
 
-  std::shared_ptr<const BaseMaps> base_;
+  const std::shared_ptr<const ListingBase>& base() const { return base_; }
+  const std::shared_ptr<const DeltaMaps>& delta() const { return delta_; }
+
+ private:
+  std::shared_ptr<const ListingBase> base_;
   std::shared_ptr<const DeltaMaps> delta_;
   uint32_t serial_;
   size_t size_;
@@ -143,10 +146,29 @@ struct ListingIndex::State {
   std::vector<ChangeListener> listeners;
 };
 
+struct ListingIndex::Loader::Impl {
+  ListingBase::Builder builder;
+};
+
+ListingIndex::Loader::Loader() : impl_(std::make_unique<Impl>()) {}
+ListingIndex::Loader::~Loader() = default;
+ListingIndex::Loader::Loader(Loader&&) noexcept = default;
+
+void ListingIndex::Loader::Add(const IpAddress& ip, const Listing& listing) {
+  if (ip.v4) {
+    impl_->builder.AddV4(ip.V4HostOrder(), listing);
+  } else {
+    impl_->builder.AddV6(ip.bytes, listing);
+  }
+}
+
+void ListingIndex::Loader::Add(std::string_view domain, const Listing& listing) {
+  impl_->builder.AddDomain(domain, listing);
+}
+
 ListingIndex::ListingIndex() : state_(std::make_unique<State>()) {
-  state_->current.store(std::make_shared<SnapshotImpl>(std::make_shared<BaseMaps>(),
-                                                       std::make_shared<DeltaMaps>(),
-                                                       NextSerial(0), 0));
+  state_->current.store(std::make_shared<SnapshotImpl>(
+      std::make_shared<ListingBase>(), std::make_shared<DeltaMaps>(), NextSerial(0), 0));
 }
 
 ListingIndex::~ListingIndex() = default;
@@ -162,22 +184,28 @@ void ListingIndex::AddChangeListener(ChangeListener listener) const {
 
 namespace {
 
-template <typename Key>
-void Put(absl::flat_hash_map<Key, std::optional<Listing>>& delta, Key key,
-         const std::optional<Listing>& value) {
-  delta.insert_or_assign(std::move(key), value);
-}
-
-template <typename Key>
-void Fold(absl::flat_hash_map<Key, Listing>& base,
-          const absl::flat_hash_map<Key, std::optional<Listing>>& delta) {
-  for (const auto& [k, v] : delta) {
-    if (v) {
-      base.insert_or_assign(k, *v);
-    } else {
-      base.erase(k);
-    }
+// A new base: the old one with the delta applied.
+std::shared_ptr<const ListingBase> Fold(const ListingBase& base, const DeltaMaps& delta) {
+  ListingBase::Builder builder;
+  base.ForEachV4([&](uint32_t k, const Listing& l) {
+    if (!delta.v4.contains(k)) builder.AddV4(k, l);
+  });
+  base.ForEachV6([&](const V6Key& k, const Listing& l) {
+    if (!delta.v6.contains(k)) builder.AddV6(k, l);
+  });
+  base.ForEachDomain([&](std::string_view k, const Listing& l) {
+    if (!delta.domains.contains(AsAbsl(k))) builder.AddDomain(k, l);
+  });
+  for (const auto& [k, v] : delta.v4) {
+    if (v) builder.AddV4(k, *v);
   }
+  for (const auto& [k, v] : delta.v6) {
+    if (v) builder.AddV6(k, *v);
+  }
+  for (const auto& [k, v] : delta.domains) {
+    if (v) builder.AddDomain(k, *v);
+  }
+  return std::make_shared<ListingBase>(std::move(builder).Build());
 }
 
 }  // namespace
@@ -187,6 +215,7 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
   std::lock_guard lock(state_->writer_mu);
   auto old = state_->current.load(std::memory_order_acquire);
   auto delta = std::make_shared<DeltaMaps>(*old->delta());
+  const ListingBase& old_base = *old->base();
   size_t size = old->Size();
   std::vector<ListingChange> effective;
   effective.reserve(changes.size());
@@ -194,34 +223,28 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
     // `before` is what readers see now, including earlier changes of this same batch.
     std::optional<Listing> before;
     if (change.is_domain) {
-      before = Lookup(*old->base(), *delta, &BaseMaps::domains, &DeltaMaps::domains,
-                      change.domain);
+      before = LookupDomain(old_base, *delta, change.domain);
     } else if (change.ip.v4) {
-      before = Lookup(*old->base(), *delta, &BaseMaps::v4, &DeltaMaps::v4,
-                      change.ip.V4HostOrder());
+      before = LookupV4(old_base, *delta, change.ip.V4HostOrder());
     } else {
-      before = Lookup(*old->base(), *delta, &BaseMaps::v6, &DeltaMaps::v6, change.ip.bytes);
+      before = LookupV6(old_base, *delta, change.ip.bytes);
     }
     if (before == change.after) continue;
     size = size + (change.after ? 1 : 0) - (before ? 1 : 0);
     if (change.is_domain) {
-      Put(delta->domains, change.domain, change.after);
+      delta->domains.insert_or_assign(change.domain, change.after);
     } else if (change.ip.v4) {
-      Put(delta->v4, change.ip.V4HostOrder(), change.after);
+      delta->v4.insert_or_assign(change.ip.V4HostOrder(), change.after);
     } else {
-      Put(delta->v6, change.ip.bytes, change.after);
+      delta->v6.insert_or_assign(change.ip.bytes, change.after);
     }
     change.before = before;
     effective.push_back(std::move(change));
   }
   if (effective.empty()) return;
-  std::shared_ptr<const BaseMaps> base = old->base();
+  std::shared_ptr<const ListingBase> base = old->base();
   if (delta->size() >= FoldThreshold(base->size())) {
-    auto folded = std::make_shared<BaseMaps>(*base);
-    Fold(folded->v4, delta->v4);
-    Fold(folded->v6, delta->v6);
-    Fold(folded->domains, delta->domains);
-    base = std::move(folded);
+    base = Fold(*base, *delta);
     delta = std::make_shared<DeltaMaps>();
   }
   uint32_t serial = NextSerial(old->Serial());
@@ -231,26 +254,31 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
 }
 
 void ListingIndex::Reset(std::vector<ListingChange> all, uint32_t serial_floor) {
-  auto base = std::make_shared<BaseMaps>();
-  for (auto& entry : all) {
+  Loader loader;
+  for (const auto& entry : all) {
     if (!entry.after) continue;
     if (entry.is_domain) {
-      base->domains.insert_or_assign(std::move(entry.domain), *entry.after);
-    } else if (entry.ip.v4) {
-      base->v4.insert_or_assign(entry.ip.V4HostOrder(), *entry.after);
+      loader.Add(entry.domain, *entry.after);
     } else {
-      base->v6.insert_or_assign(entry.ip.bytes, *entry.after);
+      loader.Add(entry.ip, *entry.after);
     }
   }
+  all = {};
+  Reset(std::move(loader), serial_floor);
+}
+
+void ListingIndex::Reset(Loader loader, uint32_t serial_floor) {
+  auto base = std::make_shared<ListingBase>(std::move(loader.impl_->builder).Build());
+  loader.impl_.reset();  // the builder's working memory, before publishing
   std::lock_guard lock(state_->writer_mu);
   auto old = state_->current.load(std::memory_order_acquire);
-  uint32_t floor = static_cast<int32_t>(serial_floor - old->Serial()) > 0 ? serial_floor
-                                                                          : old->Serial();
+  uint32_t floor =
+      static_cast<int32_t>(serial_floor - old->Serial()) > 0 ? serial_floor : old->Serial();
   size_t size = base->size();
-  state_->current.store(std::make_shared<SnapshotImpl>(std::move(base),
-                                                       std::make_shared<DeltaMaps>(),
-                                                       NextSerial(floor), size),
-                        std::memory_order_release);
+  state_->current.store(
+      std::make_shared<SnapshotImpl>(std::move(base), std::make_shared<DeltaMaps>(),
+                                     NextSerial(floor), size),
+      std::memory_order_release);
   uint32_t serial = state_->current.load()->Serial();
   for (const auto& listener : state_->listeners) listener(old->Serial(), serial, {});
 }

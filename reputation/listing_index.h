@@ -17,6 +17,10 @@
 
 namespace repd::reputation {
 
+namespace internal {
+class ListingBase;
+}
+
 // Category codes of DESIGN.md: the last octet of 127.0.0.C (IPs) / 127.0.1.C (domains).
 enum Category : uint8_t {
   kCategorySpam = 2,
@@ -30,11 +34,11 @@ std::string_view CategoryName(int code);
 std::optional<int> CategoryFromName(std::string_view name);
 
 struct Listing {
-  uint32_t categories = 0;  // bit c set: category code c applies (codes 1..31)
-  uint8_t score = 0;        // 0..100, 100 = best; meaningful when has_score
-  bool has_score = false;   // false for subjects known only from an import or override
-  int8_t allow_trust = -1;  // -1: not in the allow list; 0..3 dnswl-style trust
-  bool shared = false;      // a provider's IP (MODEL.md "shared IP")
+  uint32_t categories = 0;     // bit c set: category code c applies (codes 1..31)
+  uint8_t score = 0;           // 0..100, 100 = best; meaningful when has_score
+  bool has_score = false;      // false for subjects known only from an import or override
+  int8_t allow_trust = -1;     // -1: not in the allow list; 0..3 dnswl-style trust
+  bool shared = false;         // a provider's IP (MODEL.md "shared IP")
   bool good_standing = false;  // MODEL.md "good standing" (the allow zone adds 30 days of history)
   // Text for TXT answers; may contain '$', which DNS replaces with the queried subject
   // (rbldnsd convention). Interned: valid for the life of the process. Never null.
@@ -51,8 +55,8 @@ const std::string* InternTxt(std::string_view text);
 // One subject's change, for transfer journals (IXFR) and exports.
 struct ListingChange {
   bool is_domain = false;
-  IpAddress ip;        // when !is_domain
-  std::string domain;  // when is_domain
+  IpAddress ip;                          // when !is_domain
+  std::string domain;                    // when is_domain
   std::optional<Listing> before, after;  // nullopt: absent
 };
 
@@ -68,7 +72,8 @@ class ListingIndex {
     // restarts (it is derived from the clock and persisted as a floor).
     virtual uint32_t Serial() const = 0;
     virtual size_t Size() const = 0;
-    virtual void ForEachIp(const std::function<void(const IpAddress&, const Listing&)>& fn) const = 0;
+    virtual void ForEachIp(
+        const std::function<void(const IpAddress&, const Listing&)>& fn) const = 0;
     virtual void ForEachDomain(
         const std::function<void(std::string_view, const Listing&)>& fn) const = 0;
   };
@@ -78,6 +83,23 @@ class ListingIndex {
   // incremental transfers from older serials must fall back to a full one.
   using ChangeListener = std::function<void(uint32_t old_serial, uint32_t new_serial,
                                             const std::vector<ListingChange>& changes)>;
+
+  // Collects a whole index for Reset, packed as it goes, so that a start-up rebuild of
+  // millions of subjects never holds them as ListingChanges. A later Add of a subject
+  // replaces an earlier one.
+  class Loader {
+   public:
+    Loader();
+    ~Loader();
+    Loader(Loader&&) noexcept;
+    void Add(const IpAddress& ip, const Listing& listing);
+    void Add(std::string_view domain, const Listing& listing);
+
+   private:
+    friend class ListingIndex;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+  };
 
   ListingIndex();
   ~ListingIndex();
@@ -93,6 +115,7 @@ class ListingIndex {
   // change nothing are dropped. Publishes one new serial for the whole batch.
   void Apply(std::vector<ListingChange> changes);
   // Replaces everything (start-up rebuild and bulk import) and publishes it.
+  void Reset(Loader loader, uint32_t serial_floor);
   void Reset(std::vector<ListingChange> all, uint32_t serial_floor);
 
  private:

@@ -140,14 +140,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool 
   store->read_only_ = read_only;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  rocksdb::Status s =
-      read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &handles, &db)
-                : rocksdb::DB::Open(options, dir, descriptors, &handles, &db);
+  rocksdb::Status s = read_only
+                          ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &handles, &db)
+                          : rocksdb::DB::Open(options, dir, descriptors, &handles, &db);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
-      return absl::UnavailableError(
-          absl::StrCat("data dir ", dir, " is in use by another repd process (", s.ToString(),
-                       ")"));
+      return absl::UnavailableError(absl::StrCat(
+          "data dir ", dir, " is in use by another repd process (", s.ToString(), ")"));
     }
     return absl::InternalError(absl::StrCat("cannot open store in ", dir, ": ", s.ToString()));
   }
@@ -181,8 +180,9 @@ Store::~Store() {
 }
 
 void Store::Batch::Put(Family f, std::string_view key, std::string_view value) {
-  batch_.Put(store_->families_[f], rocksdb::Slice(key.data(), key.size()),
-             rocksdb::Slice(value.data(), value.size()))
+  batch_
+      .Put(store_->families_[f], rocksdb::Slice(key.data(), key.size()),
+           rocksdb::Slice(value.data(), value.size()))
       .PermitUncheckedError();
 }
 
@@ -192,8 +192,9 @@ void Store::Batch::Delete(Family f, std::string_view key) {
 }
 
 void Store::Batch::Merge(std::string_view subject_key, std::string_view operand) {
-  batch_.Merge(store_->families_[kSubjects], rocksdb::Slice(subject_key.data(), subject_key.size()),
-               rocksdb::Slice(operand.data(), operand.size()))
+  batch_
+      .Merge(store_->families_[kSubjects], rocksdb::Slice(subject_key.data(), subject_key.size()),
+             rocksdb::Slice(operand.data(), operand.size()))
       .PermitUncheckedError();
 }
 
@@ -217,9 +218,8 @@ std::vector<bool> Store::Exists(Family family, const std::vector<std::string>& k
 
 absl::StatusOr<std::optional<std::string>> Store::Get(Family family, std::string_view key) {
   std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), families_[family], rocksdb::Slice(key.data(), key.size()),
-               &value);
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), families_[family],
+                               rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::nullopt;
   if (!s.ok()) return FromRocks(s, "store read");
   return value;
@@ -264,7 +264,9 @@ std::vector<absl::StatusOr<std::optional<Record>>> Store::GetRecords(
 
 void Store::ForEach(Family family, std::string_view prefix,
                     const std::function<void(std::string_view, std::string_view)>& fn) {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), families_[family]));
+  rocksdb::ReadOptions read;
+  read.fill_cache = false;  // a full scan would evict the blocks that point lookups need
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, families_[family]));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());
     if (key.substr(0, prefix.size()) != prefix) break;
@@ -285,9 +287,9 @@ void Store::ExpireBefore(int64_t cutoff) {
 }
 
 absl::Status Store::CompactEvents() {
-  return FromRocks(db_->CompactRange(rocksdb::CompactRangeOptions(), families_[kEvents], nullptr,
-                                     nullptr),
-                   "event log compaction");
+  return FromRocks(
+      db_->CompactRange(rocksdb::CompactRangeOptions(), families_[kEvents], nullptr, nullptr),
+      "event log compaction");
 }
 
 std::vector<std::pair<std::string, double>> Store::Figures() {

@@ -119,8 +119,8 @@ TEST_F(EngineTest, SharedProviderIpIsJudgedByTheVerifiedDomain) {
   // Five customer domains in good standing sending through one provider IP.
   for (int i = 0; i < 5; ++i) {
     std::string d = "customer" + std::to_string(i) + ".example";
-    events.push_back(Ev("v" + std::to_string(i), EventType::kDelivered, "192.0.2.200", d, "fbl",
-                        2000, 5));
+    events.push_back(
+        Ev("v" + std::to_string(i), EventType::kDelivered, "192.0.2.200", d, "fbl", 2000, 5));
   }
   Ingest(events);
   // One spamming customer on the same IP draws complaints from two reporters.
@@ -136,17 +136,17 @@ TEST_F(EngineTest, SharedProviderIpIsJudgedByTheVerifiedDomain) {
   EXPECT_TRUE(listing->shared);
   EXPECT_NE(listing->txt->find("shared"), std::string::npos) << "DNS TXT says it is shared";
   // Mail from a good customer is accepted, from the spammer rejected, without a domain: tempfail.
-  EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"customer1.example"}}, Now())
-                .action,
-            "accept");
+  EXPECT_EQ(
+      rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"customer1.example"}}, Now()).action,
+      "accept");
   EXPECT_EQ(
       rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"spammy.example"}}, Now()).action,
       "reject");
   EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {}}, Now()).action, "tempfail");
   // A domain nobody knows yet, from the provider: judged by the domain, so it waits.
-  EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"brand-new.example"}}, Now())
-                .action,
-            "tempfail");
+  EXPECT_EQ(
+      rep_->Check({IpAddress::Parse("192.0.2.200"), "", "", {"brand-new.example"}}, Now()).action,
+      "tempfail");
 }
 
 TEST_F(EngineTest, FreshDomainCannotCarryMailPastAScore) {
@@ -237,6 +237,44 @@ TEST_F(EngineTest, SweepEndsListingsWhenEvidenceDecays) {
   ASSERT_TRUE(Ip("192.0.2.60")->listed());
   rep_->Sweep(Now() + 15 * kDay);  // 1 report decays below half its bar after 14 days
   EXPECT_FALSE(Ip("192.0.2.60")->listed());
+}
+
+TEST_F(EngineTest, SweepEndsOverridesWhenTheyExpireEvenAfterRestart) {
+  auto block = [](std::string subject, bool is_domain, int64_t expires) {
+    Override o;
+    o.subject = std::move(subject);
+    o.is_domain = is_domain;
+    o.action = Override::Action::kBlock;
+    o.reason = "operator decision";
+    o.expires = expires;
+    return o;
+  };
+  const int64_t t0 = Now();
+  ASSERT_TRUE(
+      rep_->PutOverrides({block("192.0.2.90", false, 0), block("192.0.2.91", false, t0 + 100),
+                          block("10.9.9.0/30", false, t0 + 100),
+                          block("spam.example", true, t0 + 100)})
+          .ok());
+  auto domain = [&](const char* d) { return rep_->index().Current()->FindDomain(d); };
+  rep_->Sweep(t0 + 50);
+  EXPECT_TRUE(Ip("192.0.2.91"));
+  EXPECT_TRUE(Ip("10.9.9.2"));
+  EXPECT_TRUE(domain("spam.example"));
+
+  rep_->Sweep(t0 + 200);
+  EXPECT_TRUE(Ip("192.0.2.90")) << "an override without expiry stays";
+  EXPECT_FALSE(Ip("192.0.2.91"));
+  EXPECT_FALSE(Ip("10.9.9.0"));
+  EXPECT_FALSE(Ip("10.9.9.3"));
+  EXPECT_FALSE(domain("spam.example"));
+
+  // Expiries known before a restart are still honoured after it.
+  ASSERT_TRUE(rep_->PutOverride(block("192.0.2.92", false, Now() + 300)).ok());
+  Open();
+  ASSERT_TRUE(Ip("192.0.2.92"));
+  rep_->Sweep(Now() + 400);
+  EXPECT_FALSE(Ip("192.0.2.92"));
+  EXPECT_TRUE(Ip("192.0.2.90"));
 }
 
 TEST(StoreTest, NewerSchemaIsRefusedWithAClearError) {
