@@ -46,6 +46,50 @@ bool StoreName(const uint8_t* name, size_t avail, Query* q) {
   return true;
 }
 
+// Moves *pos past a wire name that may end in a compression pointer.
+bool SkipName(const uint8_t* data, size_t len, size_t* pos) {
+  while (*pos < len) {
+    const uint8_t n = data[*pos];
+    if ((n & 0xC0) == 0xC0) {
+      *pos += 2;
+      return *pos <= len;
+    }
+    if ((n & 0xC0) != 0) return false;  // extended label types (RFC 6891 5) are obsolete
+    *pos += 1 + n;
+    if (n == 0) return true;
+  }
+  return false;
+}
+
+// True when every record is whole and the additional section holds at most one OPT and at
+// most one TSIG, the TSIG last (RFC 6891 6.1.1, RFC 8945 5.1: anything else is FORMERR).
+// Checked before ldns sees the message: ldns 1.8 keeps only the last TSIG and leaks the
+// others (NLnetLabs/ldns#317), which a stream of hostile queries would turn into unbounded
+// memory growth.
+bool RecordsAreWholeAndMetaRecordsSingle(const uint8_t* data, size_t len) {
+  const size_t questions = Get16(data + 4);
+  const size_t before_additional = size_t{Get16(data + 6)} + Get16(data + 8);
+  const size_t additional = Get16(data + 10);
+  size_t pos = kHeaderSize;
+  for (size_t i = 0; i < questions; ++i) {
+    if (!SkipName(data, len, &pos) || pos + 4 > len) return false;
+    pos += 4;
+  }
+  size_t opt = 0, tsig = 0;
+  for (size_t i = 0; i < before_additional + additional; ++i) {
+    if (!SkipName(data, len, &pos) || pos + 10 > len) return false;
+    const uint16_t type = Get16(data + pos);
+    pos += 10 + Get16(data + pos + 8);
+    if (pos > len) return false;
+    if (i < before_additional) continue;
+    if (type == kTypeOPT) ++opt;
+    if (type == kTypeTSIG && (++tsig > 1 || i + 1 != before_additional + additional)) {
+      return false;
+    }
+  }
+  return opt <= 1;
+}
+
 }  // namespace
 
 ParseStatus ParseQueryFast(const uint8_t* data, size_t len, Query* q) {
@@ -93,6 +137,7 @@ ParseStatus ParseQueryFast(const uint8_t* data, size_t len, Query* q) {
 ParseStatus ParseQueryLdns(const uint8_t* data, size_t len, Query* q) {
   if (!ReadHeader(data, len, q)) return ParseStatus::kDrop;
   if (q->opcode != kOpQuery) return ParseStatus::kNotImp;
+  if (!RecordsAreWholeAndMetaRecordsSingle(data, len)) return ParseStatus::kFormErr;
   ldns_pkt* raw = nullptr;
   if (ldns_wire2pkt(&raw, data, len) != LDNS_STATUS_OK) return ParseStatus::kFormErr;
   LdnsPkt pkt(raw);
