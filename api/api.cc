@@ -45,6 +45,7 @@ std::string MediaType(std::string_view content_type) {
 std::span<const std::string_view> AcceptedTypes(Route route) {
   static constexpr std::string_view kJson[] = {"application/json"};
   static constexpr std::string_view kFeedback[] = {"application/json", "application/x-ndjson"};
+  static constexpr std::string_view kNdjson[] = {"application/x-ndjson"};
   // A raw message: curl users say -H 'Content-Type: message/rfc822'.
   static constexpr std::string_view kMessage[] = {"message/rfc822", "text/plain",
                                                   "application/octet-stream"};
@@ -55,6 +56,8 @@ std::span<const std::string_view> AcceptedTypes(Route route) {
       return kJson;
     case Route::kFeedback:
       return kFeedback;
+    case Route::kOverrides:  // POST; GET has no body
+      return kNdjson;
     case Route::kVerify:
       return kMessage;
     default:
@@ -80,8 +83,8 @@ Api::Api(const HttpOptions& options, Services services, TokenStore tokens)
       delist_limiter_(options.delist_per_hour, options.delist_burst),
       events_accepted_(metrics::GetCounter("repd_feedback_events_total",
                                            "Feedback events by outcome", "outcome=\"accepted\"")),
-      events_duplicate_(metrics::GetCounter(
-          "repd_feedback_events_total", "Feedback events by outcome", "outcome=\"duplicate\"")),
+      events_duplicate_(metrics::GetCounter("repd_feedback_events_total",
+                                            "Feedback events by outcome", "outcome=\"duplicate\"")),
       events_rejected_(metrics::GetCounter("repd_feedback_events_total",
                                            "Feedback events by outcome", "outcome=\"rejected\"")) {}
 
@@ -96,6 +99,8 @@ size_t Api::BodyLimit(Route route) const {
   switch (route) {
     case Route::kFeedback:
       return options_.feedback_body_limit;
+    case Route::kOverrides:
+      return options_.overrides_body_limit;
     case Route::kVerify:
       return options_.verify_body_limit;
     default:
@@ -134,8 +139,7 @@ bool Api::Admit(const RouteMatch& m, const Request& req, std::optional<uint64_t>
     return false;
   }
   if (!m.method_allowed) {
-    SetError(405, "method_not_allowed",
-             std::string("allowed methods: ").append(m.allow), res);
+    SetError(405, "method_not_allowed", std::string("allowed methods: ").append(m.allow), res);
     res->headers.emplace_back("Allow", std::string(m.allow));
     return false;
   }
@@ -151,19 +155,18 @@ bool Api::Admit(const RouteMatch& m, const Request& req, std::optional<uint64_t>
   }
   if (!Authorize(m.route, req, res)) return false;
   auto types = AcceptedTypes(m.route);
-  if (!types.empty() && req.method != "DELETE") {
+  if (!types.empty() && req.method != "DELETE" && req.method != "GET") {
     std::string type = MediaType(req.content_type);
     if (std::find(types.begin(), types.end(), type) == types.end()) {
       std::string accepted;
       for (std::string_view t : types) accepted.append(accepted.empty() ? "" : ", ").append(t);
-      SetError(415, "unsupported_media_type",
-               "Content-Type must be one of: " + accepted, res);
+      SetError(415, "unsupported_media_type", "Content-Type must be one of: " + accepted, res);
       return false;
     }
   }
   if (content_length && *content_length > BodyLimit(m.route)) {
-    SetError(413, "body_too_large",
-             "body over " + std::to_string(BodyLimit(m.route)) + " bytes", res);
+    SetError(413, "body_too_large", "body over " + std::to_string(BodyLimit(m.route)) + " bytes",
+             res);
     return false;
   }
   if (m.route == Route::kVerify) {
@@ -178,15 +181,16 @@ bool Api::Admit(const RouteMatch& m, const Request& req, std::optional<uint64_t>
     }
   }
   if (m.route == Route::kDelist) {
-    double t = monotonic_now ? monotonic_now()
-                             : std::chrono::duration<double>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count();
+    double t =
+        monotonic_now
+            ? monotonic_now()
+            : std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+                  .count();
     double wait = delist_limiter_.Take(req.client, t);
     if (wait > 0) {
       SetError(429, "rate_limited", "too many delisting requests from this address", res);
-      res->headers.emplace_back("Retry-After", std::to_string(static_cast<int64_t>(
-                                                   std::ceil(wait))));
+      res->headers.emplace_back("Retry-After",
+                                std::to_string(static_cast<int64_t>(std::ceil(wait))));
       return false;
     }
   }
@@ -208,7 +212,7 @@ void Api::Handle(const RouteMatch& m, const Request& req, Response* res) {
     case Route::kFeedback:
       return Feedback(req, res);
     case Route::kOverrides:
-      return ListOverrides(res);
+      return req.method == "POST" ? PostOverrides(req, res) : ListOverrides(res);
     case Route::kOverride:
       return req.method == "PUT" ? PutOverride(m, req, res) : DeleteOverride(m, res);
     case Route::kDelist:

@@ -21,8 +21,7 @@ namespace repd::api {
 class Api {
  public:
   // `services.reputation` must be set; `services.verifier` may be null (verify answers 503).
-  static absl::StatusOr<std::unique_ptr<Api>> Create(const HttpOptions& options,
-                                                     Services services);
+  static absl::StatusOr<std::unique_ptr<Api>> Create(const HttpOptions& options, Services services);
 
   // Phase one, on the request's headers (req.body is empty): readiness, route, method,
   // token, content type, the declared size and query parameters. Returns false when *res
@@ -66,6 +65,7 @@ class Api {
   void Repute(const RouteMatch& m, Response* res);
   void Feedback(const Request& req, Response* res);
   void ListOverrides(Response* res);
+  void PostOverrides(const Request& req, Response* res);
   void PutOverride(const RouteMatch& m, const Request& req, Response* res);
   void DeleteOverride(const RouteMatch& m, Response* res);
   void Delist(const Request& req, Response* res);

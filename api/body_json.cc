@@ -14,11 +14,26 @@ absl::Status FieldError(std::string_view key, std::string_view what) {
 
 absl::StatusOr<json::object> ParseObject(std::string_view body, json::storage_ptr storage) {
   boost::system::error_code ec;
-  json::value v = json::parse(json::string_view(body.data(), body.size()), ec,
-                              std::move(storage));
+  json::value v = json::parse(json::string_view(body.data(), body.size()), ec, std::move(storage));
   if (ec) return absl::InvalidArgumentError("body: malformed JSON: " + ec.message());
   if (!v.is_object()) return absl::InvalidArgumentError("body: must be a JSON object");
   return std::move(v.as_object());
+}
+
+void ForEachLine(std::string_view body,
+                 const std::function<bool(size_t line, std::string_view text)>& each) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  size_t line = 0;
+  while (!body.empty()) {
+    ++line;
+    size_t nl = body.find('\n');
+    std::string_view text = body.substr(0, nl);
+    body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
+    size_t first = text.find_first_not_of(kSpace);
+    if (first == std::string_view::npos) continue;
+    text = text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+    if (!each(line, text)) return;
+  }
 }
 
 absl::Status CheckFields(const json::object& obj, std::initializer_list<std::string_view> known) {
@@ -34,7 +49,8 @@ absl::Status CheckFields(const json::object& obj, std::initializer_list<std::str
 absl::Status ReadString(const json::object& obj, std::string_view key, bool required,
                         std::string* out) {
   const json::value* v = obj.if_contains(json::string_view(key.data(), key.size()));
-  if (v == nullptr || v->is_null()) return required ? FieldError(key, "required") : absl::OkStatus();
+  if (v == nullptr || v->is_null())
+    return required ? FieldError(key, "required") : absl::OkStatus();
   if (!v->is_string()) return FieldError(key, "must be a string");
   out->assign(v->as_string().data(), v->as_string().size());
   return absl::OkStatus();
@@ -42,7 +58,8 @@ absl::Status ReadString(const json::object& obj, std::string_view key, bool requ
 
 absl::Status ReadInt(const json::object& obj, std::string_view key, bool required, int64_t* out) {
   const json::value* v = obj.if_contains(json::string_view(key.data(), key.size()));
-  if (v == nullptr || v->is_null()) return required ? FieldError(key, "required") : absl::OkStatus();
+  if (v == nullptr || v->is_null())
+    return required ? FieldError(key, "required") : absl::OkStatus();
   if (v->is_int64()) {
     *out = v->as_int64();
   } else if (v->is_uint64() && v->as_uint64() <= static_cast<uint64_t>(INT64_MAX)) {

@@ -1,6 +1,7 @@
 // body_json.h -- reading JSON request bodies with errors that name the offending field.
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ absl::Status ReadInt(const boost::json::object& obj, std::string_view key, bool 
                      int64_t* out);
 absl::Status ReadStrings(const boost::json::object& obj, std::string_view key,
                          std::vector<std::string>* out);
+
+// The lines of an NDJSON body, numbered from 1 (empty lines are counted, and skipped): `each`
+// gets the number and the line without surrounding white space, and returns false to stop.
+void ForEachLine(std::string_view body,
+                 const std::function<bool(size_t line, std::string_view text)>& each);
 
 // "field 'key': what"
 absl::Status FieldError(std::string_view key, std::string_view what);

@@ -5,6 +5,8 @@
 #include "api/body_json.h"
 #include "api/json_io.h"
 #include "api/json_report.h"
+#include "api/override_json.h"
+#include "common/strings.h"
 #include "reputation/reputation.h"
 
 namespace repd::api {
@@ -24,30 +26,12 @@ bool ParseKind(const std::string& kind, bool* is_domain, Response* res) {
   return false;
 }
 
-// The spelling the engine stores, so the answer shows it: a normalised domain, IP, or IPv4
-// CIDR with its host bits cleared. The engine still validates ranges (/16 to /32).
-std::optional<std::string> NormalizeOverrideSubject(bool is_domain, const std::string& text) {
-  if (is_domain) return reputation::NormalizeDomain(text);
-  size_t slash = text.find('/');
-  auto ip = reputation::IpAddress::Parse(text.substr(0, slash));
-  if (!ip) return std::nullopt;
-  if (slash == std::string::npos) return ip->ToString();
-  std::string len_text = text.substr(slash + 1);
-  if (!ip->v4 || len_text.empty() || len_text.size() > 2 ||
-      len_text.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  int len = std::stoi(len_text);
-  if (len > 32) return std::nullopt;
-  uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
-  return reputation::IpAddress::FromV4(ip->V4HostOrder() & mask).ToString() + "/" + std::to_string(len);
-}
-
 }  // namespace
 
 void Api::ListOverrides(Response* res) {
   json::array list;
-  for (const Override& o : services_.reputation->ListOverrides()) list.emplace_back(OverrideJson(o));
+  for (const Override& o : services_.reputation->ListOverrides())
+    list.emplace_back(OverrideJson(o));
   json::object root;
   root["overrides"] = std::move(list);
   SetJson(root, 200, res);
@@ -60,43 +44,51 @@ void Api::PutOverride(const RouteMatch& m, const Request& req, Response* res) {
   if (!subject) {
     return SetError(400, "invalid_argument",
                     o.is_domain ? "path parameter 'subject': not a domain name"
-                                : "path parameter 'subject': not an IP address or IPv4 CIDR",
+                                : "path parameter 'subject': not an IP address or an IPv4 "
+                                  "CIDR from /16 to /32",
                     res);
   }
   o.subject = std::move(*subject);
   auto obj = ParseObject(req.body);
   if (!obj.ok()) return SetStatusError(obj.status(), res);
-  std::string action;
-  int64_t ttl = 0, category = 0;
-  const int64_t now = Now();
   absl::Status s = CheckFields(*obj, {"action", "reason", "expires", "ttl", "category", "txt"});
-  if (s.ok()) s = ReadString(*obj, "action", true, &action);
-  if (s.ok()) s = ReadString(*obj, "reason", true, &o.reason);
-  if (s.ok()) s = ReadInt(*obj, "expires", false, &o.expires);
-  if (s.ok()) s = ReadInt(*obj, "ttl", false, &ttl);
-  if (s.ok()) s = ReadInt(*obj, "category", false, &category);
-  if (s.ok()) s = ReadString(*obj, "txt", false, &o.txt);
-  if (s.ok()) {
-    if (action == "allow") {
-      o.action = Override::Action::kAllow;
-    } else if (action == "block") {
-      o.action = Override::Action::kBlock;
-    } else if (action == "policy") {
-      o.action = Override::Action::kPolicy;
-    } else {
-      s = FieldError("action", "must be 'allow', 'block' or 'policy'");
-    }
-  }
-  if (s.ok() && o.reason.empty()) s = FieldError("reason", "must not be empty");
-  if (s.ok() && ttl < 0) s = FieldError("ttl", "must not be negative");
-  if (s.ok() && o.expires != 0 && o.expires <= now) s = FieldError("expires", "is in the past");
-  if (s.ok() && (category < 0 || category > 31)) s = FieldError("category", "must be 1 to 31");
+  if (s.ok()) s = ReadOverrideFields(*obj, Now(), &o);
   if (!s.ok()) return SetStatusError(s, res);
-  if (ttl > 0) o.expires = now + ttl;
-  o.category = static_cast<int>(category);
-  o.created = now;
   if (auto st = services_.reputation->PutOverride(o); !st.ok()) return SetStatusError(st, res);
   SetJson(OverrideJson(o), 200, res);
+}
+
+// POST /v1/overrides: an NDJSON batch, e.g. a million rbldnsd entries sent by `repd import
+// --url` in chunks. Like feedback, bad lines are reported by number and the good ones are
+// kept; the good ones go to the store in one durable batch, so the answer means they are all
+// on disk, and a store failure accepts none of them (the client sends the batch again; an
+// override is keyed by its subject, so that is harmless).
+void Api::PostOverrides(const Request& req, Response* res) {
+  const int64_t now = Now();
+  std::vector<Override> entries;
+  json::array errors;
+  ForEachLine(req.body, [&](size_t line, std::string_view text) {
+    auto o = ParseOverrideLine(text, now);
+    if (o.ok()) {
+      entries.push_back(std::move(*o));
+    } else {
+      errors.emplace_back(json::object{{"line", line}, {"message", AsStd(o.status().message())}});
+    }
+    return true;
+  });
+  if (entries.empty() && errors.empty()) {
+    return SetError(400, "invalid_argument", "body: no overrides", res);
+  }
+  if (!entries.empty()) {
+    if (auto st = services_.reputation->PutOverrides(entries); !st.ok()) {
+      return SetStatusError(st, res);
+    }
+  }
+  json::object root;
+  root["accepted"] = entries.size();
+  root["rejected"] = errors.size();
+  root["errors"] = std::move(errors);
+  SetJson(root, 200, res);
 }
 
 void Api::DeleteOverride(const RouteMatch& m, Response* res) {
@@ -127,14 +119,14 @@ void Api::Delist(const Request& req, Response* res) {
   // The audit trail keeps who asked: the peer address, and the contact they gave.
   std::string requester(req.client);
   if (!contact.empty()) requester.append(" ").append(contact);
-  auto outcome = services_.reputation->Delist(!domain.empty(), domain.empty() ? ip : domain,
-                                              requester, Now());
+  auto outcome =
+      services_.reputation->Delist(!domain.empty(), domain.empty() ? ip : domain, requester, Now());
   if (!outcome.ok()) {
     absl::Status st = outcome.status();
     // The engine names the subject; the client sent it as 'ip' or 'domain'.
     if (st.code() == absl::StatusCode::kInvalidArgument) {
-      st = FieldError(domain.empty() ? "ip" : "domain", domain.empty() ? "not an IP address"
-                                                                       : "not a domain name");
+      st = FieldError(domain.empty() ? "ip" : "domain",
+                      domain.empty() ? "not an IP address" : "not a domain name");
     }
     return SetStatusError(st, res);
   }

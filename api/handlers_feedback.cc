@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "api/api.h"
+#include "api/body_json.h"
 #include "api/json_io.h"
 #include "common/strings.h"
 #include "reputation/reputation.h"
@@ -20,12 +21,12 @@ namespace json = boost::json;
 namespace {
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
     s.remove_suffix(1);
   }
   return s;
@@ -47,28 +48,26 @@ void Api::Feedback(const Request& req, Response* res) {
     events.push_back(std::move(*event));
     event_lines.push_back(1);
   } else {
-    std::string_view rest = req.body;
-    size_t line = 0;
-    while (!rest.empty()) {
-      ++line;
-      size_t nl = rest.find('\n');
-      std::string_view text = Trim(rest.substr(0, nl));
-      rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
-      if (text.empty()) continue;
+    bool too_many = false;
+    ForEachLine(req.body, [&](size_t line, std::string_view text) {
       if (events.size() + errors.size() >= options_.feedback_max_events) {
-        return SetError(413, "too_many_events",
-                        "a batch holds at most " + std::to_string(options_.feedback_max_events) +
-                            " events",
-                        res);
+        too_many = true;
+        return false;
       }
       auto event = reputation::ParseEventJson(text, now);
       if (event.ok()) {
         events.push_back(std::move(*event));
         event_lines.push_back(line);
       } else {
-        errors.emplace_back(json::object{{"line", line},
-                                         {"message", AsStd(event.status().message())}});
+        errors.emplace_back(
+            json::object{{"line", line}, {"message", AsStd(event.status().message())}});
       }
+      return true;
+    });
+    if (too_many) {
+      return SetError(
+          413, "too_many_events",
+          "a batch holds at most " + std::to_string(options_.feedback_max_events) + " events", res);
     }
     if (events.empty() && errors.empty()) {
       return SetError(400, "invalid_argument", "body: no events", res);

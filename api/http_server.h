@@ -48,6 +48,8 @@ struct HttpOptions {
   size_t feedback_body_limit = 16 * 1024 * 1024;
   size_t feedback_max_events = 100000;  // lines of one NDJSON batch
   size_t verify_body_limit = 32 * 1024 * 1024;
+  // POST /v1/overrides (NDJSON): about 200,000 rbldnsd entries.
+  size_t overrides_body_limit = 32 * 1024 * 1024;
   // A request (headers and body) must arrive within read_timeout of its first byte; an idle
   // keep-alive connection is closed after idle_timeout. Both defeat slowloris clients.
   double read_timeout = 20;

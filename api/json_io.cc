@@ -11,25 +11,6 @@ namespace {
 
 namespace json = boost::json;
 
-void AppendString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(c);
-    } else if (u < 0x20) {
-      out->append("\\u00");
-      out->push_back(kHex[u >> 4]);
-      out->push_back(kHex[u & 15]);
-    } else {
-      out->push_back(c);
-    }
-  }
-  out->push_back('"');
-}
-
 // Boost.JSON writes every double in exponent form (0.25 as 2.5E-1); people read these
 // answers with curl, so doubles get the shortest plain form that reads back the same.
 void AppendDouble(double d, std::string* out) {
@@ -64,7 +45,7 @@ void Append(const json::value& v, std::string* out) {
     case json::kind::double_:
       return AppendDouble(v.get_double(), out);
     case json::kind::string:
-      return AppendString(std::string_view(v.get_string().data(), v.get_string().size()), out);
+      return AppendJsonString(std::string_view(v.get_string().data(), v.get_string().size()), out);
     case json::kind::array: {
       out->push_back('[');
       bool first = true;
@@ -82,7 +63,7 @@ void Append(const json::value& v, std::string* out) {
       for (const auto& kv : v.get_object()) {
         if (!first) out->push_back(',');
         first = false;
-        AppendString(std::string_view(kv.key().data(), kv.key().size()), out);
+        AppendJsonString(std::string_view(kv.key().data(), kv.key().size()), out);
         out->push_back(':');
         Append(kv.value(), out);
       }
@@ -93,6 +74,25 @@ void Append(const json::value& v, std::string* out) {
 }
 
 }  // namespace
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (u < 0x20) {
+      out->append("\\u00");
+      out->push_back(kHex[u >> 4]);
+      out->push_back(kHex[u & 15]);
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
 
 void SetJson(const boost::json::value& value, int status, Response* res) {
   res->status = status;

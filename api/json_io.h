@@ -1,6 +1,7 @@
 // json_io.h -- writing answers: JSON bodies, the error shape, and the status of an absl error.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <boost/json/value.hpp>
@@ -9,6 +10,10 @@
 #include "api/exchange.h"
 
 namespace repd::api {
+
+// Appends `text` as a JSON string: quotes, backslashes and control characters escaped, UTF-8
+// as it is.
+void AppendJsonString(std::string_view text, std::string* out);
 
 // Serialises `value` into res->body (reusing its capacity) with a trailing newline.
 void SetJson(const boost::json::value& value, int status, Response* res);

@@ -18,7 +18,7 @@ constexpr RouteSpec kRoutes[] = {
     {Route::kCheck, "/v1/check", "POST"},
     {Route::kVerify, "/v1/verify", "POST"},
     {Route::kFeedback, "/v1/feedback", "POST"},
-    {Route::kOverrides, "/v1/overrides", "GET"},
+    {Route::kOverrides, "/v1/overrides", "GET, POST"},
     {Route::kOverride, "/v1/overrides/{}/{}", "PUT, DELETE"},
     {Route::kDelist, "/v1/delist", "POST"},
     {Route::kRepute, "/v1/repute/{}/{}/{}", "GET"},
@@ -76,7 +76,7 @@ bool MethodIn(std::string_view method, std::string_view methods) {
 
 std::string_view RouteName(Route route) {
   static constexpr std::string_view kNames[kRouteCount] = {
-      "healthz",  "metrics",   "ip",     "domain", "check",           "verify", "feedback",
+      "healthz",   "metrics",  "ip",     "domain", "check",           "verify", "feedback",
       "overrides", "override", "delist", "repute", "repute_template", "unknown"};
   int i = static_cast<int>(route);
   return i >= 0 && i < kRouteCount ? kNames[i] : "unknown";

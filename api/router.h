@@ -19,7 +19,7 @@ enum class Route : int {
   kCheck,           // POST /v1/check
   kVerify,          // POST /v1/verify
   kFeedback,        // POST /v1/feedback
-  kOverrides,       // GET /v1/overrides
+  kOverrides,       // GET|POST /v1/overrides
   kOverride,        // PUT|DELETE /v1/overrides/{kind}/{subject}
   kDelist,          // POST /v1/delist
   kRepute,          // GET /v1/repute/{application}/{subject}/{assertion}

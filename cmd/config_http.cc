@@ -72,11 +72,23 @@ absl::Status ReadStrings(const toml::table& t, const char* key, std::vector<std:
   } while (0)
 
 absl::Status ParseHttpSection(const toml::table& t, api::HttpOptions* o) {
-  static const std::set<std::string, std::less<>> kKeys = {
-      "public_reads",    "tls_listen",      "tls_cert",        "tls_key",
-      "max_connections", "header_limit",    "body_limit",      "feedback_body_limit",
-      "feedback_max_events", "verify_body_limit", "read_timeout", "idle_timeout",
-      "write_timeout",   "delist_per_hour", "delist_burst",    "rater"};
+  static const std::set<std::string, std::less<>> kKeys = {"public_reads",
+                                                           "tls_listen",
+                                                           "tls_cert",
+                                                           "tls_key",
+                                                           "max_connections",
+                                                           "header_limit",
+                                                           "body_limit",
+                                                           "feedback_body_limit",
+                                                           "feedback_max_events",
+                                                           "verify_body_limit",
+                                                           "overrides_body_limit",
+                                                           "read_timeout",
+                                                           "idle_timeout",
+                                                           "write_timeout",
+                                                           "delist_per_hour",
+                                                           "delist_burst",
+                                                           "rater"};
   for (const auto& [key, value] : t) {
     if (!kKeys.contains(key.str())) {
       return absl::InvalidArgumentError(
@@ -93,6 +105,7 @@ absl::Status ParseHttpSection(const toml::table& t, api::HttpOptions* o) {
   REPD_HTTP_TRY(ReadSize(t, "feedback_body_limit", &o->feedback_body_limit));
   REPD_HTTP_TRY(ReadSize(t, "feedback_max_events", &o->feedback_max_events));
   REPD_HTTP_TRY(ReadSize(t, "verify_body_limit", &o->verify_body_limit));
+  REPD_HTTP_TRY(ReadSize(t, "overrides_body_limit", &o->overrides_body_limit));
   REPD_HTTP_TRY(ReadPositive(t, "read_timeout", &o->read_timeout));
   REPD_HTTP_TRY(ReadPositive(t, "idle_timeout", &o->idle_timeout));
   REPD_HTTP_TRY(ReadPositive(t, "write_timeout", &o->write_timeout));
@@ -118,8 +131,8 @@ absl::Status ParseTokens(const toml::node& node, api::HttpOptions* o) {
     if (t == nullptr) return KeyError(where, "must be a table ([[tokens]])");
     for (const auto& [key, value] : *t) {
       if (key.str() != "name" && key.str() != "role" && key.str() != "sha256") {
-        return absl::InvalidArgumentError(absl::StrCat("config: unknown key '", where, ".",
-                                                       std::string(key.str()), "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("config: unknown key '", where, ".", std::string(key.str()), "'"));
       }
     }
     api::TokenConfig token;

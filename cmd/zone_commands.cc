@@ -1,13 +1,17 @@
 #include "cmd/zone_commands.h"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
+#include "api/admin_client.h"
 #include "cmd/config.h"
-#include "common/clock.h"
 #include "cmd/flags.h"
 #include "cmd/logging.h"
+#include "common/clock.h"
 #include "dnsbl/zone_files.h"
 #include "reputation/reputation.h"
 
@@ -23,9 +27,13 @@ constexpr const char* kExportUsage =
 constexpr const char* kImportUsage =
     "usage: repd import [--config FILE] [--data-dir DIR] --format rbldnsd|csv "
     "[--expires UNIXTIME] FILE...\n"
-    "  Loads rbldnsd ip4set/ip4trie/dnset data or gen_data.py CSV as operator listings into\n"
-    "  the data dir of a stopped repd (a running one holds the data dir: stop it first).";
-
+    "       repd import --url http://HOST:PORT [--token TOKEN | --token-file FILE] "
+    "--format rbldnsd|csv [--expires UNIXTIME] [--batch N] FILE...\n"
+    "  Loads rbldnsd ip4set/ip4trie/dnset data or gen_data.py CSV as operator listings.\n"
+    "  Without --url, into the data dir of a stopped repd (a running one holds it).\n"
+    "  With --url, through the admin API of a running repd (POST /v1/overrides, N listings\n"
+    "  per request, default 50000), served at once. The admin token comes from --token,\n"
+    "  --token-file or $REPD_ADMIN_TOKEN (the config keeps only its SHA-256).";
 
 // Shared by both commands: the config, with --data-dir applied.
 std::optional<Config> LoadWithDataDir(const Flags& flags) {
@@ -39,11 +47,129 @@ std::optional<Config> LoadWithDataDir(const Flags& flags) {
   return *config;
 }
 
+// Where `repd import --url` sends, checked before any file is read: a million lines need not
+// be parsed to learn that the token is missing.
+struct ApiTarget {
+  std::string url;
+  std::string token;
+  api::PostOverridesOptions options;
+};
+
+// The admin token: --token, else the first line of --token-file, else $REPD_ADMIN_TOKEN.
+std::optional<std::string> AdminToken(const Flags& flags) {
+  if (auto t = flags.Get("token")) return *t;
+  if (auto path = flags.Get("token-file")) {
+    std::ifstream in(*path);
+    std::string line;
+    if (!in || !std::getline(in, line)) {
+      std::cerr << "repd import: cannot read the token file " << *path << "\n";
+      return std::nullopt;
+    }
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    return line;
+  }
+  const char* env = std::getenv("REPD_ADMIN_TOKEN");
+  return env ? env : "";
+}
+
+std::optional<ApiTarget> ReadApiTarget(const Flags& flags) {
+  ApiTarget target;
+  target.url = *flags.Get("url");
+  if (auto s = api::CheckAdminUrl(target.url); !s.ok()) {
+    std::cerr << "repd import: " << s.message() << "\n";
+    return std::nullopt;
+  }
+  auto token = AdminToken(flags);
+  if (!token) return std::nullopt;
+  if (token->empty()) {
+    std::cerr << "repd import: --url needs the admin token: --token, --token-file or "
+                 "REPD_ADMIN_TOKEN\n";
+    return std::nullopt;
+  }
+  target.token = std::move(*token);
+  if (auto b = flags.Get("batch")) {
+    target.options.batch = std::strtoul(b->c_str(), nullptr, 10);
+    if (target.options.batch == 0) {
+      std::cerr << "repd import: --batch needs a positive number\n";
+      return std::nullopt;
+    }
+  }
+  return target;
+}
+
+// Every listing of every file, in order; skipped lines are reported on stderr.
+std::optional<std::vector<reputation::Override>> ReadListings(const std::vector<std::string>& paths,
+                                                              bool csv,
+                                                              dnsbl::ImportOptions options,
+                                                              size_t* skipped) {
+  std::vector<reputation::Override> all;
+  for (const auto& path : paths) {
+    std::ifstream in(path);
+    if (!in) {
+      std::cerr << "repd import: cannot read " << path << "\n";
+      return std::nullopt;
+    }
+    options.source = path;
+    dnsbl::ImportWarnings warnings;
+    auto parsed = csv ? dnsbl::ParseListingsCsv(in, options, &warnings)
+                      : dnsbl::ParseRbldnsd(in, options, &warnings);
+    if (!parsed.ok()) {
+      std::cerr << "repd import: " << path << ": " << parsed.status().message() << "\n";
+      return std::nullopt;
+    }
+    for (const auto& w : warnings) {
+      if (++*skipped <= 20) std::cerr << "repd import: skipped " << w << "\n";
+    }
+    all.insert(all.end(), std::make_move_iterator(parsed->begin()),
+               std::make_move_iterator(parsed->end()));
+  }
+  if (*skipped > 20) std::cerr << "repd import: ... " << *skipped - 20 << " more lines skipped\n";
+  return all;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// `repd import --url`: the listings go to a running repd, batch by batch.
+int ImportThroughApi(ApiTarget target, size_t files, const std::vector<reputation::Override>& all,
+                     size_t skipped) {
+  api::PostOverridesOptions& options = target.options;
+  const bool tty = isatty(STDERR_FILENO);
+  if (tty) {
+    options.progress = [](size_t sent, size_t total) {
+      std::cerr << "\rrepd import: " << sent << " / " << total << " sent" << std::flush;
+    };
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto result = api::PostOverrides(target.url, target.token, all, options);
+  if (tty && options.progress) std::cerr << "\n";
+  if (!result.ok()) {
+    std::cerr << "repd import: " << result.status().message() << "\n";
+    return 1;
+  }
+  for (size_t i = 0; i < result->rejected.size() && i < 20; ++i) {
+    std::cerr << "repd import: refused " << result->rejected[i] << "\n";
+  }
+  if (result->rejected.size() > 20) {
+    std::cerr << "repd import: ... " << result->rejected.size() - 20 << " more refused\n";
+  }
+  std::cerr << "repd import: " << result->accepted << " listings from " << files
+            << " file(s) sent to " << target.url << " in " << SecondsSince(start) << " s ("
+            << result->requests << " requests of up to " << result->batch << ")"
+            << (skipped ? ", " + std::to_string(skipped) + " lines skipped" : "")
+            << (result->rejected.empty()
+                    ? ""
+                    : ", " + std::to_string(result->rejected.size()) + " refused")
+            << "\n";
+  return result->rejected.empty() ? 0 : 1;
+}
+
 }  // namespace
 
 int RunExport(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv, {"config", "data-dir", "format", "dataset", "output"},
-                           {"help"});
+  Flags flags =
+      ParseFlags(argc, argv, {"config", "data-dir", "format", "dataset", "output"}, {"help"});
   auto format = flags.Get("format");
   if (flags.Has("help")) {
     std::cout << kExportUsage << "\n";
@@ -82,10 +208,9 @@ int RunExport(int argc, char** argv) {
   if (*format == "zone") {
     dnsbl::ExportZone(*snapshot, config->dns, *out);
   } else {
-    dnsbl::ExportRbldnsd(*snapshot, config->dns,
-                         dataset == "dnset" ? dnsbl::RbldnsdDataset::kDnset
-                                            : dnsbl::RbldnsdDataset::kIp4set,
-                         *out);
+    dnsbl::ExportRbldnsd(
+        *snapshot, config->dns,
+        dataset == "dnset" ? dnsbl::RbldnsdDataset::kDnset : dnsbl::RbldnsdDataset::kIp4set, *out);
   }
   out->flush();
   if (!*out) {
@@ -96,7 +221,9 @@ int RunExport(int argc, char** argv) {
 }
 
 int RunImport(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv, {"config", "data-dir", "format", "expires"}, {"help"});
+  Flags flags = ParseFlags(
+      argc, argv,
+      {"config", "data-dir", "format", "expires", "url", "token", "token-file", "batch"}, {"help"});
   auto format = flags.Get("format");
   if (flags.Has("help")) {
     std::cout << kImportUsage << "\n";
@@ -108,8 +235,25 @@ int RunImport(int argc, char** argv) {
               << kImportUsage << "\n";
     return 2;
   }
-  auto config = LoadWithDataDir(flags);
-  if (!config) return 1;
+  const bool api = flags.Get("url").has_value();
+  if (api && (flags.Get("config") || flags.Get("data-dir"))) {
+    std::cerr << "repd import: --url sends to a running repd; --config and --data-dir are for "
+                 "the data dir of a stopped one\n";
+    return 2;
+  }
+  if (!api && (flags.Get("token") || flags.Get("token-file") || flags.Get("batch"))) {
+    std::cerr << "repd import: --token, --token-file and --batch go with --url\n";
+    return 2;
+  }
+  std::optional<Config> config;
+  std::optional<ApiTarget> target;
+  if (api) {
+    target = ReadApiTarget(flags);
+    if (!target) return 2;
+  } else {
+    config = LoadWithDataDir(flags);
+    if (!config) return 1;
+  }
   dnsbl::ImportOptions options;
   options.now = UnixNow();
   if (auto e = flags.Get("expires")) {
@@ -120,45 +264,24 @@ int RunImport(int argc, char** argv) {
       return 2;
     }
   }
-  std::vector<reputation::Override> all;
-  size_t warned = 0;
-  for (const auto& path : flags.positional) {
-    std::ifstream in(path);
-    if (!in) {
-      std::cerr << "repd import: cannot read " << path << "\n";
-      return 1;
-    }
-    options.source = path;
-    dnsbl::ImportWarnings warnings;
-    auto parsed = *format == "csv" ? dnsbl::ParseListingsCsv(in, options, &warnings)
-                                   : dnsbl::ParseRbldnsd(in, options, &warnings);
-    if (!parsed.ok()) {
-      std::cerr << "repd import: " << path << ": " << parsed.status().message() << "\n";
-      return 1;
-    }
-    for (const auto& w : warnings) {
-      if (++warned <= 20) std::cerr << "repd import: skipped " << w << "\n";
-    }
-    all.insert(all.end(), std::make_move_iterator(parsed->begin()),
-               std::make_move_iterator(parsed->end()));
-  }
-  if (warned > 20) std::cerr << "repd import: ... " << warned - 20 << " more lines skipped\n";
+  size_t skipped = 0;
+  auto all = ReadListings(flags.positional, *format == "csv", options, &skipped);
+  if (!all) return 1;
+  if (api) return ImportThroughApi(std::move(*target), flags.positional.size(), *all, skipped);
   auto start = std::chrono::steady_clock::now();
   auto rep = reputation::Reputation::Open(config->reputation);
   if (!rep.ok()) {
     std::cerr << "repd: " << rep.status().message() << "\n";
     return 1;
   }
-  if (auto s = (*rep)->PutOverrides(all); !s.ok()) {
+  if (auto s = (*rep)->PutOverrides(*all); !s.ok()) {
     std::cerr << "repd import: " << s.message() << "\n";
     return 1;
   }
   (*rep)->WaitForIndex();
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cerr << "repd import: " << all.size() << " listings from " << flags.positional.size()
-            << " file(s) into " << config->reputation.data_dir << " in " << seconds << " s"
-            << (warned ? ", " + std::to_string(warned) + " lines skipped" : "") << "\n";
+  std::cerr << "repd import: " << all->size() << " listings from " << flags.positional.size()
+            << " file(s) into " << config->reputation.data_dir << " in " << SecondsSince(start)
+            << " s" << (skipped ? ", " + std::to_string(skipped) + " lines skipped" : "") << "\n";
   return 0;
 }
 

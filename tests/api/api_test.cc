@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "api/json_io.h"
+#include "api/override_json.h"
 
 #include <gtest/gtest.h>
 
@@ -136,16 +137,15 @@ TEST_F(ApiTest, CheckValidatesAndAnswers) {
 TEST_F(ApiTest, ContentTypeAndMethodErrors) {
   Response res = Call("POST", "/v1/check", R"({"ip":"1.2.3.4"})", "text/plain");
   EXPECT_EQ(res.status, 415);
-  EXPECT_EQ(Call("POST", "/v1/check", R"({"ip":"1.2.3.4"})", "Application/JSON; charset=utf-8")
-                .status,
-            200);
+  EXPECT_EQ(
+      Call("POST", "/v1/check", R"({"ip":"1.2.3.4"})", "Application/JSON; charset=utf-8").status,
+      200);
   res = Call("GET", "/v1/check");
   EXPECT_EQ(res.status, 405);
   ASSERT_EQ(res.headers.size(), 1u);
   EXPECT_EQ(res.headers[0].first, "Allow");
   EXPECT_EQ(res.headers[0].second, "POST");
-  res = Call("POST", "/v1/overrides/ip/1.2.3.4", "{}", "application/json",
-             Bearer(kAdminToken));
+  res = Call("POST", "/v1/overrides/ip/1.2.3.4", "{}", "application/json", Bearer(kAdminToken));
   EXPECT_EQ(res.status, 405);
   EXPECT_EQ(res.headers[0].second, "PUT, DELETE");
   res = Call("GET", "/v2/nothing");
@@ -184,18 +184,16 @@ TEST_F(ApiTest, FeedbackNeedsAFeedbackOrAdminToken) {
 }
 
 TEST_F(ApiTest, FeedbackBatchAcceptsGoodLinesAndNamesBadOnes) {
-  std::string batch =
-      R"({"id":"a","type":"delivered","ip":"192.0.2.1","reporter":"r","count":10})"
-      "\n\n"
-      R"({"id":"b","type":"nonsense","ip":"192.0.2.1","reporter":"r"})"
-      "\r\n"
-      R"({"id":"c","type":"spamtrap","ip":"192.0.2.300","reporter":"r"})"
-      "\n"
-      "{not json\n"
-      R"({"id":"a","type":"delivered","ip":"192.0.2.1","reporter":"r","count":10})"
-      "\n";
-  Response res =
-      Call("POST", "/v1/feedback", batch, "application/x-ndjson", Bearer(kFeedToken));
+  std::string batch = R"({"id":"a","type":"delivered","ip":"192.0.2.1","reporter":"r","count":10})"
+                      "\n\n"
+                      R"({"id":"b","type":"nonsense","ip":"192.0.2.1","reporter":"r"})"
+                      "\r\n"
+                      R"({"id":"c","type":"spamtrap","ip":"192.0.2.300","reporter":"r"})"
+                      "\n"
+                      "{not json\n"
+                      R"({"id":"a","type":"delivered","ip":"192.0.2.1","reporter":"r","count":10})"
+                      "\n";
+  Response res = Call("POST", "/v1/feedback", batch, "application/x-ndjson", Bearer(kFeedToken));
   ASSERT_EQ(res.status, 200) << res.body;
   auto v = Json(res.body);
   EXPECT_EQ(v.at("accepted"), 1);
@@ -220,9 +218,8 @@ TEST_F(ApiTest, FeedbackErrors) {
   res = Call("POST", "/v1/feedback", "x", "text/csv", Bearer(kFeedToken));
   EXPECT_EQ(res.status, 415);
   rep_.ingest_status = absl::UnavailableError("disk full");
-  res = Call("POST", "/v1/feedback",
-             R"({"id":"z","type":"bot","ip":"192.0.2.1","reporter":"r"})", "application/json",
-             Bearer(kFeedToken));
+  res = Call("POST", "/v1/feedback", R"({"id":"z","type":"bot","ip":"192.0.2.1","reporter":"r"})",
+             "application/json", Bearer(kFeedToken));
   EXPECT_EQ(res.status, 503);
   EXPECT_TRUE(rep_.ingested.empty());
 
@@ -232,7 +229,9 @@ TEST_F(ApiTest, FeedbackErrors) {
   rep_.ingest_status = absl::OkStatus();
   std::string three;
   for (int i = 0; i < 3; ++i) {
-    three += R"({"id":"m)" + std::to_string(i) + R"(","type":"bot","ip":"192.0.2.1","reporter":"r"})" "\n";
+    three += R"({"id":"m)" + std::to_string(i) +
+             R"(","type":"bot","ip":"192.0.2.1","reporter":"r"})"
+             "\n";
   }
   res = Call("POST", "/v1/feedback", three, "application/x-ndjson", Bearer(kFeedToken));
   EXPECT_EQ(res.status, 413);
@@ -290,8 +289,111 @@ TEST_F(ApiTest, OverridesNeedAdmin) {
   EXPECT_EQ(res.status, 200) << res.body;
   res = Call("DELETE", "/v1/overrides/ip/192.0.2.55", {}, {}, Bearer(kAdminToken));
   EXPECT_EQ(res.status, 404);
-  EXPECT_EQ(Call("DELETE", "/v1/overrides/ip/192.0.2.55", {}, {}, Bearer(kFeedToken)).status,
+  EXPECT_EQ(Call("DELETE", "/v1/overrides/ip/192.0.2.55", {}, {}, Bearer(kFeedToken)).status, 403);
+}
+
+TEST_F(ApiTest, OverrideBatchStoresGoodLinesInOneWriteAndNamesBadOnes) {
+  std::string batch =
+      R"({"kind":"ip","subject":"192.0.2.9","action":"block","reason":"rbl import","ttl":60})"
+      "\n\n"
+      R"({"kind":"ip","subject":"192.0.2.300","action":"block","reason":"x"})"
+      "\r\n"
+      R"({"kind":"domain","subject":"Spam.Example.","action":"block","reason":"r",)"
+      R"("txt":"see $","category":3,"created":1600000000})"
+      "\n"
+      R"({"kind":"host","subject":"a","action":"block","reason":"x"})"
+      "\n"
+      "{oops\n"
+      R"({"kind":"ip","subject":"198.51.100.77/24","action":"policy","reason":"dyn"})"
+      "\n"
+      R"({"kind":"ip","subject":"10.0.0.0/8","action":"block","reason":"too wide"})"
+      "\n"
+      R"({"kind":"ip","subject":"192.0.2.10","action":"allow","reason":"x","color":"red"})";
+  EXPECT_EQ(Call("POST", "/v1/overrides", batch, "application/x-ndjson").status, 401);
+  EXPECT_EQ(Call("POST", "/v1/overrides", batch, "application/x-ndjson", Bearer(kFeedToken)).status,
             403);
+  EXPECT_EQ(Call("POST", "/v1/overrides", batch, "application/json", Bearer(kAdminToken)).status,
+            415);
+  EXPECT_TRUE(rep_.overrides.empty());
+
+  Response res = Call("POST", "/v1/overrides", batch, "application/x-ndjson", Bearer(kAdminToken));
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto v = Json(res.body);
+  EXPECT_EQ(v.at("accepted"), 3);
+  EXPECT_EQ(v.at("rejected"), 5);
+  auto& errors = v.at("errors").as_array();
+  ASSERT_EQ(errors.size(), 5u);
+  const std::pair<int, const char*> expected[] = {
+      {3, "'subject'"}, {5, "'kind'"}, {6, ""}, {8, "'subject'"}, {9, "'color'"}};
+  for (size_t i = 0; i < errors.size(); ++i) {
+    EXPECT_EQ(errors[i].at("line"), expected[i].first) << i;
+    EXPECT_NE(std::string(errors[i].at("message").as_string()).find(expected[i].second),
+              std::string::npos)
+        << errors[i];
+  }
+  EXPECT_EQ(rep_.put_calls, 1);
+  ASSERT_EQ(rep_.overrides.size(), 3u);
+  const auto& ip = rep_.overrides.at({false, "192.0.2.9"});
+  EXPECT_EQ(ip.expires, 1700000060);
+  EXPECT_EQ(ip.created, 1700000000);
+  const auto& domain = rep_.overrides.at({true, "spam.example"});
+  EXPECT_EQ(domain.created, 1600000000);
+  EXPECT_EQ(domain.category, 3);
+  EXPECT_EQ(domain.txt, "see $");
+  EXPECT_EQ(rep_.overrides.at({false, "198.51.100.0/24"}).action,
+            reputation::Override::Action::kPolicy);
+
+  // What GET writes, POST reads back unchanged.
+  res = Call("GET", "/v1/overrides", {}, {}, Bearer(kAdminToken));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(Json(res.body).at("overrides").as_array().size(), 3u);
+}
+
+TEST_F(ApiTest, OverrideBatchErrors) {
+  EXPECT_EQ(
+      Call("POST", "/v1/overrides", "\n\r\n", "application/x-ndjson", Bearer(kAdminToken)).status,
+      400);
+  rep_.put_status = absl::UnavailableError("disk full");
+  Response res = Call("POST", "/v1/overrides",
+                      R"({"kind":"ip","subject":"192.0.2.9","action":"block","reason":"r"})",
+                      "application/x-ndjson", Bearer(kAdminToken));
+  EXPECT_EQ(res.status, 503) << res.body;
+  EXPECT_TRUE(rep_.overrides.empty());
+
+  HttpOptions o = testing::OptionsWithTokens();
+  o.overrides_body_limit = 64;
+  Make(o);
+  rep_.put_status = absl::OkStatus();
+  res = Call("POST", "/v1/overrides", std::string(65, ' '), "application/x-ndjson",
+             Bearer(kAdminToken));
+  EXPECT_EQ(res.status, 413);
+}
+
+TEST(OverrideJsonTest, LinesRoundTrip) {
+  reputation::Override o;
+  o.is_domain = true;
+  o.subject = "example.com";
+  o.action = reputation::Override::Action::kBlock;
+  o.reason = "quote \" backslash \\ tab \t";
+  o.txt = "https://example.net/why?$";
+  o.category = 4;
+  o.created = 1600000000;
+  o.expires = 1800000000;
+  std::string line;
+  AppendOverrideLine(o, &line);
+  ASSERT_TRUE(line.ends_with("\n"));
+  auto back = ParseOverrideLine(line, 1700000000);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->is_domain, o.is_domain);
+  EXPECT_EQ(back->subject, o.subject);
+  EXPECT_EQ(back->action, o.action);
+  EXPECT_EQ(back->reason, o.reason);
+  EXPECT_EQ(back->txt, o.txt);
+  EXPECT_EQ(back->category, o.category);
+  EXPECT_EQ(back->created, o.created);
+  EXPECT_EQ(back->expires, o.expires);
+  // An expiry in the past is refused: an import must not resurrect what has ended.
+  EXPECT_FALSE(ParseOverrideLine(line, 1900000000).ok());
 }
 
 TEST_F(ApiTest, DelistIsPublicAndRateLimited) {
@@ -382,8 +484,12 @@ namespace repd::api {
 namespace {
 
 TEST(JsonIoTest, WritesPlainNumbersAndEscapes) {
-  boost::json::object o{{"s", "a\"b\\\n\x01é"}, {"d", 0.25}, {"whole", 1000.0}, {"i", -3},
-                        {"u", uint64_t{18446744073709551615u}}, {"n", nullptr},
+  boost::json::object o{{"s", "a\"b\\\n\x01é"},
+                        {"d", 0.25},
+                        {"whole", 1000.0},
+                        {"i", -3},
+                        {"u", uint64_t{18446744073709551615u}},
+                        {"n", nullptr},
                         {"a", boost::json::array{true, false}},
                         {"inf", std::numeric_limits<double>::infinity()}};
   Response res;

@@ -74,6 +74,8 @@ class FakeReputation : public reputation::Reputation {
   }
   absl::Status PutOverrides(const std::vector<reputation::Override>& entries) override {
     std::lock_guard lock(mu);
+    if (!put_status.ok()) return put_status;
+    ++put_calls;
     for (const auto& e : entries) overrides[{e.is_domain, e.subject}] = e;
     return absl::OkStatus();
   }
@@ -107,7 +109,8 @@ class FakeReputation : public reputation::Reputation {
   }
   void Sweep(int64_t) override {}
   std::vector<std::pair<std::string, double>> StoreFigures() override {
-    return {{"estimate_num_keys{family=\"subjects\"}", 42}, {"estimate_num_keys{family=\"events\"}", 7}};
+    return {{"estimate_num_keys{family=\"subjects\"}", 42},
+            {"estimate_num_keys{family=\"events\"}", 7}};
   }
 
   std::mutex mu;
@@ -116,6 +119,8 @@ class FakeReputation : public reputation::Reputation {
   std::vector<reputation::Event> ingested;
   std::set<std::string> listed;  // subject texts listed as spam
   std::map<std::pair<bool, std::string>, reputation::Override> overrides;
+  absl::Status put_status;  // what PutOverrides answers when not OK
+  int put_calls = 0;        // successful PutOverrides calls
   std::vector<std::string> delist_requests;
   reputation::CheckRequest last_check;
 

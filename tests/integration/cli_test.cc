@@ -1,5 +1,7 @@
 // The operator's commands on a data dir: import rbldnsd / CSV listings, query a subject,
 // export zone and rbldnsd files, then serve what was imported.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "tests/support/dig.h"
@@ -26,7 +28,8 @@ TEST(CliTest, ImportQueryExportAndServe) {
             "# a comment\n"
             "192.0.2.0/99\n");
   int code = 0;
-  std::string out = Repd("import --data-dir " + data + " --format csv " + dir + "/listings.csv", &code);
+  std::string out =
+      Repd("import --data-dir " + data + " --format csv " + dir + "/listings.csv", &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("3 listings"), std::string::npos) << out;
   out = Repd("import --data-dir " + data + " --format rbldnsd " + dir + "/ip4.rbl", &code);
@@ -67,6 +70,102 @@ TEST(CliTest, ImportQueryExportAndServe) {
   out = Repd("import --data-dir " + data + " --format csv " + dir + "/listings.csv", &code);
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("in use"), std::string::npos) << out;
+}
+
+TEST(CliTest, ImportThroughTheAdminApiOfARunningService) {
+  const std::string admin = "import-admin-token";
+  RepdOptions options;
+  options.config_text =
+      "[[tokens]]\nname = \"admin\"\nrole = \"admin\"\nsha256 = \"" + Sha256Hex(admin) + "\"\n";
+  auto repd = RepdProcess::Start(options);
+  ASSERT_TRUE(repd);
+  const std::string url = "http://127.0.0.1:" + std::to_string(repd->http_port());
+  std::string dir = MakeTempDir("repd-cli-url");
+  std::string rbl = ":127.0.0.2:Listed $\n";
+  for (int i = 0; i < 250; ++i) {
+    rbl += "198.51." + std::to_string(100 + i / 200) + "." + std::to_string(i % 200) + "\n";
+  }
+  rbl += "192.0.2.0/99\n";
+  WriteFile(dir + "/ip4.rbl", rbl);
+  const std::string file = " --format rbldnsd " + dir + "/ip4.rbl";
+
+  int code = 0;
+  std::string out =
+      Repd("import --url " + url + " --token " + admin + " --batch 100" + file, &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("250 listings"), std::string::npos) << out;
+  EXPECT_NE(out.find("3 requests"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 lines skipped"), std::string::npos) << out;
+  // Served at once, without a restart.
+  EXPECT_EQ(Dig(repd->dns_port(), "49.101.51.198.bl.repd.test", "A").AnswerData("A"),
+            std::vector<std::string>{"127.0.0.2"});
+  auto txt = Dig(repd->dns_port(), "7.100.51.198.bl.repd.test", "TXT").AnswerData("TXT");
+  ASSERT_EQ(txt.size(), 1u);
+  EXPECT_NE(txt[0].find("Listed 198.51.100.7"), std::string::npos) << txt[0];
+
+  // The token may also come from a file or the environment.
+  WriteFile(dir + "/token", admin + "\n");
+  out = Repd("import --url " + url + " --token-file " + dir + "/token" + file, &code);
+  EXPECT_EQ(code, 0) << out;
+  out = RunCommand("REPD_ADMIN_TOKEN=" + admin + " " + RepdProcess::BinaryPath() +
+                       " import --url " + url + file + " 2>&1",
+                   &code);
+  EXPECT_EQ(code, 0) << out;
+
+  // Every failure is one line and a non-zero exit.
+  WriteFile(dir + "/one.rbl", "203.0.113.1\n");
+  const std::string one = " --format rbldnsd " + dir + "/one.rbl";
+  struct Case {
+    std::string args, needle;
+  } failures[] = {
+      {"import --url " + url + " --token wrong" + one, "401"},
+      {"import --url " + url + one, "admin token"},
+      {"import --url ftp://127.0.0.1:1 --token x" + one, "bad URL"},
+      {"import --url http://127.0.0.1:" + std::to_string(PickFreePort()) + " --token x" + one,
+       "refused"},
+      {"import --url " + url + " --token " + admin + " --data-dir " + dir + one, "--data-dir"},
+      {"import --url " + url + " --token " + admin + " --batch 0" + one, "--batch"},
+      {"import --url " + url + " --token-file " + dir + "/none" + one, "token file"},
+      {"import --url " + url + " --token " + admin + " " + dir + "/none.rbl --format rbldnsd",
+       "none.rbl"},
+  };
+  for (const auto& f : failures) {
+    out = Repd(f.args, &code);
+    EXPECT_NE(code, 0) << f.args;
+    EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << f.args << "\n" << out;
+    EXPECT_NE(out.find(f.needle), std::string::npos) << f.args << "\n" << out;
+  }
+
+  // Stored durably: a restart serves the same.
+  const std::string data = repd->data_dir();
+  repd.reset();
+  RepdOptions again = options;
+  again.data_dir = data;
+  repd = RepdProcess::Start(again);
+  ASSERT_TRUE(repd);
+  EXPECT_EQ(Dig(repd->dns_port(), "49.101.51.198.bl.repd.test", "A").AnswerData("A"),
+            std::vector<std::string>{"127.0.0.2"});
+}
+
+TEST(CliTest, ImportThroughTheApiHalvesBatchesTheServerFindsTooLarge) {
+  const std::string admin = "import-admin-token";
+  RepdOptions options;
+  options.config_text = "[[tokens]]\nname = \"admin\"\nrole = \"admin\"\nsha256 = \"" +
+                        Sha256Hex(admin) + "\"\n[http]\noverrides_body_limit = 4096\n";
+  auto repd = RepdProcess::Start(options);
+  ASSERT_TRUE(repd);
+  std::string dir = MakeTempDir("repd-cli-413");
+  std::string rbl;
+  for (int i = 0; i < 250; ++i) rbl += "198.51.100." + std::to_string(i) + "\n";
+  WriteFile(dir + "/ip4.rbl", rbl);
+  int code = 0;
+  std::string out = Repd("import --url http://127.0.0.1:" + std::to_string(repd->http_port()) +
+                             " --token " + admin + " --format rbldnsd " + dir + "/ip4.rbl",
+                         &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("250 listings"), std::string::npos) << out;
+  EXPECT_EQ(Dig(repd->dns_port(), "249.100.51.198.bl.repd.test", "A").AnswerData("A"),
+            std::vector<std::string>{"127.0.0.2"});
 }
 
 }  // namespace
