@@ -1,34 +1,59 @@
 #include "dkim/canon.h"
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace repd::dkim {
 
 namespace {
 bool IsWsp(char c) { return c == ' ' || c == '\t'; }
 
-// Whether a line (trailing white space already gone) holds a tab or two adjacent spaces, the
-// only things relaxed canonicalisation changes inside a line. Eight bytes per step: a byte
-// is zero in (x ^ pattern) exactly where x holds that pattern byte.
-bool NeedsRelaxing(std::string_view s) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL, kHigh = 0x8080808080808080ULL;
-  auto has_zero = [](uint64_t v) { return ((v - kOnes) & ~v & kHigh) != 0; };
-  const char* p = s.data();
-  size_t n = s.size(), i = 0;
-  for (; i + 9 <= n; i += 8) {
-    uint64_t x, y;
-    std::memcpy(&x, p + i, 8);
-    std::memcpy(&y, p + i + 1, 8);
-    if (has_zero(x ^ (kOnes * '\t')) || has_zero((x ^ (kOnes * ' ')) | (y ^ (kOnes * ' ')))) {
-      return true;
+// The next '\n' in [p, p + n) (n when there is none), and whether the bytes before it hold a
+// tab or two adjacent spaces: the only things relaxed canonicalisation changes inside a line.
+// Both in one pass, 16 bytes per step; the body of a message is mostly such scanning.
+struct LineScan {
+  size_t newline;
+  bool needs_relaxing;
+};
+
+LineScan ScanLine(const char* p, size_t n) {
+  bool relax = false;
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i newline = _mm_set1_epi8('\n'), tab = _mm_set1_epi8('\t'),
+                space = _mm_set1_epi8(' ');
+  uint32_t space_before = 0;  // bit 0: the byte before this block is a space
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const auto nl = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, newline)));
+    const auto tabs = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab)));
+    const auto spaces = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, space)));
+    // Bit j: byte j is a tab, or a space after a space.
+    const uint32_t relaxable = tabs | (spaces & ((spaces << 1) | space_before));
+    if (nl != 0) {
+      const int at = std::countr_zero(nl);
+      return {i + static_cast<size_t>(at), relax || (relaxable & ((1u << at) - 1)) != 0};
     }
+    relax = relax || relaxable != 0;
+    space_before = spaces >> 15;
   }
+#endif
   for (; i < n; ++i) {
-    if (p[i] == '\t' || (p[i] == ' ' && i + 1 < n && p[i + 1] == ' ')) return true;
+    const char c = p[i];
+    if (c == '\n') return {i, relax};
+    if (c == '\t' || (c == ' ' && i > 0 && p[i - 1] == ' ')) relax = true;
   }
-  return false;
+  return {n, relax};
+}
+
+// For a line without its line break.
+bool NeedsRelaxing(std::string_view line) {
+  return ScanLine(line.data(), line.size()).needs_relaxing;
 }
 }  // namespace
 
@@ -41,7 +66,8 @@ void CanonicalizeHeader(Canon canon, std::string_view field, std::string* out) {
   size_t colon = field.find(':');
   std::string_view name = field.substr(0, colon);
   while (!name.empty() && IsWsp(name.back())) name.remove_suffix(1);
-  for (char c : name) out->push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : name)
+    out->push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   out->push_back(':');
   if (colon == std::string_view::npos) {
     out->append("\r\n");
@@ -168,8 +194,9 @@ void BodyHasher::Update(std::string_view chunk) {
     run_len = 0;
   };
   while (!chunk.empty()) {
-    size_t nl = chunk.find('\n');
-    if (nl == std::string_view::npos) {
+    const LineScan scan = ScanLine(chunk.data(), chunk.size());
+    const size_t nl = scan.newline;
+    if (nl == chunk.size()) {
       flush_run();
       partial_.append(chunk);
       return;
@@ -177,7 +204,7 @@ void BodyHasher::Update(std::string_view chunk) {
     std::string_view piece = chunk.substr(0, nl);
     if (partial_.empty() && !limit_ && pending_empty_ == 0 && nl >= 2 && piece.back() == '\r') {
       std::string_view line = piece.substr(0, nl - 1);
-      bool canonical = canon_ == Canon::kSimple || (!IsWsp(line.back()) && !NeedsRelaxing(line));
+      bool canonical = canon_ == Canon::kSimple || (!IsWsp(line.back()) && !scan.needs_relaxing);
       if (canonical) {
         if (run_len == 0) run = chunk.data();
         run_len += nl + 1;

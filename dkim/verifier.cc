@@ -22,13 +22,20 @@ namespace repd::dkim {
 
 std::string_view ResultName(Result r) {
   switch (r) {
-    case Result::kNone: return "none";
-    case Result::kPass: return "pass";
-    case Result::kFail: return "fail";
-    case Result::kNeutral: return "neutral";
-    case Result::kPolicy: return "policy";
-    case Result::kTempError: return "temperror";
-    case Result::kPermError: return "permerror";
+    case Result::kNone:
+      return "none";
+    case Result::kPass:
+      return "pass";
+    case Result::kFail:
+      return "fail";
+    case Result::kNeutral:
+      return "neutral";
+    case Result::kPolicy:
+      return "policy";
+    case Result::kTempError:
+      return "temperror";
+    case Result::kPermError:
+      return "permerror";
   }
   return "none";
 }
@@ -56,11 +63,10 @@ std::string Quote(std::string_view s) {
   return out + "\"";
 }
 
-
 // Parsing a public key costs as much as checking a signature with it: parsed keys are kept
 // by their record text (a few hundred keys; the resolver's cache decides freshness).
 absl::StatusOr<std::shared_ptr<const Pkey>> CachedKey(const std::string& txt,
-                                                     const KeyRecord& record) {
+                                                      const KeyRecord& record) {
   static std::mutex mu;
   static std::map<std::string, std::shared_ptr<const Pkey>> cache;
   {
@@ -117,27 +123,26 @@ class SessionImpl final : public Verifier::Session,
     size_ += chunk.size();
     if (size_ > options_.max_message_bytes) {
       failed_ = true;
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "message larger than the maximum of ", options_.max_message_bytes, " bytes"));
+      return absl::ResourceExhaustedError(absl::StrCat("message larger than the maximum of ",
+                                                       options_.max_message_bytes, " bytes"));
     }
     if (in_body_) {
       for (auto& h : hashers_) h->Update(chunk);
       return absl::OkStatus();
     }
-    size_t scan_from = header_.size() >= 3 ? header_.size() - 3 : 0;
-    header_.append(chunk);
-    size_t end = FindEndOfHeaders(scan_from);
-    if (end == std::string::npos) {
+    // Only the header block is copied; the body is hashed from the caller's buffer.
+    const size_t end = EndOfHeadersIn(chunk);
+    if (end == std::string_view::npos) {
+      header_.append(chunk);
       if (header_.size() > kMaxHeaderBytes) {
         failed_ = true;
         return absl::ResourceExhaustedError("header block larger than 1 MiB");
       }
       return absl::OkStatus();
     }
-    std::string body_start = header_.substr(end);
-    header_.resize(end);
+    header_.append(chunk.substr(0, end));
     StartBody();
-    for (auto& h : hashers_) h->Update(body_start);
+    for (auto& h : hashers_) h->Update(chunk.substr(end));
     return absl::OkStatus();
   }
 
@@ -148,7 +153,8 @@ class SessionImpl final : public Verifier::Session,
     if (failed_) {
       MessageResult r;
       r.result = Result::kPermError;
-      r.authentication_results = options_.authserv_id + "; dkim=permerror reason=\"message too large\"";
+      r.authentication_results =
+          options_.authserv_id + "; dkim=permerror reason=\"message too large\"";
       done_(std::move(r));
       return;
     }
@@ -186,13 +192,27 @@ class SessionImpl final : public Verifier::Session,
  private:
   static constexpr size_t kMaxHeaderBytes = 1 << 20;
 
-  size_t FindEndOfHeaders(size_t from) {
-    for (size_t i = from; i < header_.size(); ++i) {
-      if (header_[i] != '\n') continue;
-      if (i + 1 < header_.size() && header_[i + 1] == '\n') return i + 2;
-      if (i + 2 < header_.size() && header_[i + 1] == '\r' && header_[i + 2] == '\n') return i + 3;
+  // The offset in `chunk` of the first body byte: just after the blank line that ends the
+  // header block ("\n\n" or "\n\r\n"), which may begin in the bytes held from earlier chunks.
+  // npos when the header block goes on.
+  size_t EndOfHeadersIn(std::string_view chunk) const {
+    const auto held = static_cast<ptrdiff_t>(std::min<size_t>(header_.size(), 2));
+    const auto size = static_cast<ptrdiff_t>(chunk.size());
+    auto at = [&](ptrdiff_t i) { return i < 0 ? header_[header_.size() + i] : chunk[i]; };
+    auto ends_at = [&](ptrdiff_t nl) -> ptrdiff_t {  // nl holds '\n'
+      if (nl + 1 < size && at(nl + 1) == '\n') return nl + 2;
+      if (nl + 2 < size && at(nl + 1) == '\r' && at(nl + 2) == '\n') return nl + 3;
+      return -1;
+    };
+    for (ptrdiff_t i = -held; i < 0; ++i) {
+      if (at(i) == '\n' && ends_at(i) >= 0) return static_cast<size_t>(ends_at(i));
     }
-    return std::string::npos;
+    for (size_t i = chunk.find('\n'); i != std::string_view::npos; i = chunk.find('\n', i + 1)) {
+      if (ptrdiff_t end = ends_at(static_cast<ptrdiff_t>(i)); end >= 0) {
+        return static_cast<size_t>(end);
+      }
+    }
+    return std::string_view::npos;
   }
 
   void StartBody() {
@@ -211,8 +231,8 @@ class SessionImpl final : public Verifier::Session,
       Candidate c;
       c.field_text = std::string(f.text);
       if (static_cast<int>(candidates_.size()) >= options_.max_signatures) {
-        c.parsed = absl::InvalidArgumentError(absl::StrCat(
-            "not evaluated: more than ", options_.max_signatures, " signatures"));
+        c.parsed = absl::InvalidArgumentError(
+            absl::StrCat("not evaluated: more than ", options_.max_signatures, " signatures"));
         candidates_.push_back(std::move(c));
         continue;
       }
@@ -238,7 +258,8 @@ class SessionImpl final : public Verifier::Session,
       r.reason = std::move(reason);
       return r;
     };
-    if (!c.parsed.ok()) return verdict(Result::kPermError, std::string(c.parsed.status().message()));
+    if (!c.parsed.ok())
+      return verdict(Result::kPermError, std::string(c.parsed.status().message()));
     const Signature& sig = *c.parsed;
     r.domain = sig.domain;
     r.selector = sig.selector;
@@ -249,7 +270,7 @@ class SessionImpl final : public Verifier::Session,
     }
     if (c.lookup_capped) {
       return verdict(Result::kPolicy, absl::StrCat("not evaluated: more than ",
-                                                    options_.max_key_lookups, " keys to look up"));
+                                                   options_.max_key_lookups, " keys to look up"));
     }
     const KeyResolver::Answer& answer = answers_.at(c.key_name);
     switch (answer.status) {

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <random>
 
 #include "dkim/canon.h"
 #include "dkim/crypto.h"
@@ -44,8 +45,8 @@ Key MakeKey(Algorithm a, int bits = 2048) {
   auto key = PrivateKeyFromPem(gen->first);
   EXPECT_TRUE(key.ok());
   return {std::move(*key), std::string("v=DKIM1; k=") +
-                               (a == Algorithm::kEd25519Sha256 ? "ed25519" : "rsa") + "; p=" +
-                               gen->second};
+                               (a == Algorithm::kEd25519Sha256 ? "ed25519" : "rsa") +
+                               "; p=" + gen->second};
 }
 
 std::string Signed(const std::string& message, const Key& key, SignOptions options) {
@@ -95,6 +96,50 @@ TEST(CanonTest, BodiesCanonicaliseTheSameInAnyChunking) {
   EXPECT_EQ(HashHex(Canon::kRelaxed, {""}), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
 }
 
+TEST(CanonTest, RelaxedBodiesMatchALineByLineReading) {
+  // Lines of spaces, tabs and letters of every length around the 16-byte steps of the scanner,
+  // against RFC 6376 3.4.4 read literally, line by line.
+  std::mt19937 random(7);
+  std::string body, expected;
+  for (int n = 0; n < 3000; ++n) {
+    // Words and single spaces (already canonical), then, at a random place, maybe one thing
+    // relaxing changes: a double space, a tab, or trailing white space.
+    std::string line(random() % 70, 'a');
+    for (char& c : line) c = random() % 4 == 0 ? ' ' : 'a';
+    for (size_t i = 1; i < line.size(); ++i) {
+      if (line[i] == ' ' && line[i - 1] == ' ') line[i] = 'b';
+    }
+    const size_t at = line.empty() ? 0 : random() % line.size();
+    switch (random() % 4) {
+      case 0:
+        line.insert(at, "  ");
+        break;
+      case 1:
+        line.insert(at, "\t");
+        break;
+      case 2:
+        line += " \t ";
+        break;
+    }
+    body += line + (n % 3 == 0 ? "\n" : "\r\n");
+    std::string relaxed;
+    bool space = false;
+    for (char c : line) {
+      if (c == ' ' || c == '\t') {
+        space = true;
+        continue;
+      }
+      if (space) relaxed += ' ';
+      space = false;
+      relaxed += c;
+    }
+    expected += relaxed + "\r\n";
+  }
+  while (expected.ends_with("\r\n\r\n")) expected.resize(expected.size() - 2);
+  ASSERT_FALSE(expected == "\r\n");
+  EXPECT_EQ(HashHex(Canon::kRelaxed, {body}), HashHex(Canon::kSimple, {expected}));
+}
+
 TEST(CanonTest, RelaxedHeader) {
   std::string out;
   CanonicalizeHeader(Canon::kRelaxed, "SubJect :  Hello \r\n\t  World  ", &out);
@@ -122,10 +167,23 @@ TEST(VerifyTest, SignedMessagesVerifyInEveryAlgorithmAndCanonicalisation) {
   }
 }
 
+TEST(VerifyTest, VerifiesWhereverChunksEnd) {
+  Key rsa = MakeKey(Algorithm::kRsaSha256);
+  FakeDns dns({{"s1._domainkey.example.com", {FakeRecord::Kind::kTxt, rsa.record}}});
+  const std::string msg =
+      Signed(kMessage, rsa, Options(Algorithm::kRsaSha256, Canon::kRelaxed, Canon::kRelaxed));
+  for (size_t chunk : {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{16}, msg.size()}) {
+    auto r = VerifyWith(dns.server(), msg, {}, 300, chunk);
+    ASSERT_EQ(r.signatures.size(), 1u) << chunk;
+    EXPECT_EQ(r.result, Result::kPass) << chunk << " " << r.signatures[0].reason;
+  }
+}
+
 TEST(VerifyTest, TamperingFailsWithTheReason) {
   Key rsa = MakeKey(Algorithm::kRsaSha256);
   FakeDns dns({{"s1._domainkey.example.com", {FakeRecord::Kind::kTxt, rsa.record}}});
-  std::string msg = Signed(kMessage, rsa, Options(Algorithm::kRsaSha256, Canon::kRelaxed, Canon::kRelaxed));
+  std::string msg =
+      Signed(kMessage, rsa, Options(Algorithm::kRsaSha256, Canon::kRelaxed, Canon::kRelaxed));
   std::string body_changed = msg;
   body_changed.replace(body_changed.find("Hi Bob"), 6, "Hi Eve");
   auto r = VerifyWith(dns.server(), body_changed);
@@ -136,7 +194,8 @@ TEST(VerifyTest, TamperingFailsWithTheReason) {
   r = VerifyWith(dns.server(), header_changed);
   EXPECT_EQ(r.result, Result::kFail);
   EXPECT_EQ(r.signatures[0].reason, "signature did not verify");
-  EXPECT_NE(r.authentication_results.find("reason=\"signature did not verify\""), std::string::npos);
+  EXPECT_NE(r.authentication_results.find("reason=\"signature did not verify\""),
+            std::string::npos);
   // A second From added above the signed one breaks it (From is over-signed).
   r = VerifyWith(dns.server(), "From: evil@example.org\r\n" + msg);
   EXPECT_EQ(r.result, Result::kFail);
@@ -149,9 +208,9 @@ TEST(VerifyTest, DnsOutcomesMapToRfc8601Results) {
                {"slow._domainkey.example.com", {FakeRecord::Kind::kTimeout, ""}},
                {"junk._domainkey.example.com", {FakeRecord::Kind::kTxt, "v=DKIM1; p=!!!"}}});
   auto check = [&](const std::string& selector, Result expected, const std::string& reason) {
-    auto r = VerifyWith(dns.server(), Signed(kMessage, rsa, Options(Algorithm::kRsaSha256,
-                                                                    Canon::kRelaxed,
-                                                                    Canon::kRelaxed, selector)));
+    auto r = VerifyWith(dns.server(), Signed(kMessage, rsa,
+                                             Options(Algorithm::kRsaSha256, Canon::kRelaxed,
+                                                     Canon::kRelaxed, selector)));
     EXPECT_EQ(r.result, expected) << selector;
     ASSERT_EQ(r.signatures.size(), 1u);
     EXPECT_NE(r.signatures[0].reason.find(reason), std::string::npos)
@@ -168,15 +227,17 @@ TEST(VerifyTest, Rfc8301RejectsShortKeysUnlessLegacy) {
   Key small = MakeKey(Algorithm::kRsaSha256, 1024);
   // A 768-bit key cannot be generated by keygen (>= 1024); use the corpus' for legacy checks.
   FakeDns dns({{"s1._domainkey.example.com", {FakeRecord::Kind::kTxt, small.record}}});
-  auto r = VerifyWith(dns.server(), Signed(kMessage, small, Options(Algorithm::kRsaSha256,
-                                                                   Canon::kRelaxed, Canon::kRelaxed)));
+  auto r = VerifyWith(
+      dns.server(),
+      Signed(kMessage, small, Options(Algorithm::kRsaSha256, Canon::kRelaxed, Canon::kRelaxed)));
   EXPECT_EQ(r.result, Result::kPass) << "1024 bits is the RFC 8301 minimum";
 }
 
 TEST(VerifyTest, LongKeysComeOverTcpAndKeysAreCached) {
   Key big = MakeKey(Algorithm::kRsaSha256, 4096);
   FakeDns dns({{"s1._domainkey.example.com", {FakeRecord::Kind::kTxt, big.record}}});
-  std::string msg = Signed(kMessage, big, Options(Algorithm::kRsaSha256, Canon::kRelaxed, Canon::kRelaxed));
+  std::string msg =
+      Signed(kMessage, big, Options(Algorithm::kRsaSha256, Canon::kRelaxed, Canon::kRelaxed));
   boost::asio::io_context io;
   ResolverOptions ro;
   ro.servers = {dns.server()};
@@ -244,8 +305,10 @@ TEST(CrossImplementationTest, DkimpySignedMessagesVerify) {
   ASSERT_TRUE(gen.ok());
   auto ed = GenerateKey(Algorithm::kEd25519Sha256, 0);
   ASSERT_TRUE(ed.ok());
-  FakeDns dns({{"py._domainkey.example.com", {FakeRecord::Kind::kTxt, "v=DKIM1; k=rsa; p=" + gen->second}},
-               {"pyed._domainkey.example.com", {FakeRecord::Kind::kTxt, "v=DKIM1; k=ed25519; p=" + ed->second}}});
+  FakeDns dns(
+      {{"py._domainkey.example.com", {FakeRecord::Kind::kTxt, "v=DKIM1; k=rsa; p=" + gen->second}},
+       {"pyed._domainkey.example.com",
+        {FakeRecord::Kind::kTxt, "v=DKIM1; k=ed25519; p=" + ed->second}}});
   char dir_template[] = "/tmp/repd-dkimpy-XXXXXX";
   std::string dir = mkdtemp(dir_template);
   std::ofstream(dir + "/rsa.pem") << gen->first;

@@ -9,7 +9,8 @@
 namespace repd::dkim::testing {
 
 inline MessageResult VerifyWith(const std::string& dns_server, const std::string& message,
-                                VerifierOptions options = {}, int timeout_ms = 300) {
+                                VerifierOptions options = {}, int timeout_ms = 300,
+                                size_t chunk = 7) {
   boost::asio::io_context io;
   ResolverOptions ro;
   ro.servers = {dns_server};
@@ -19,8 +20,8 @@ inline MessageResult VerifyWith(const std::string& dns_server, const std::string
   Verifier verifier(*resolver, options);
   auto session = verifier.Start();
   // Odd chunk sizes: the streaming must not depend on where chunks end.
-  for (size_t pos = 0; pos < message.size(); pos += 7) {
-    if (!session->Feed(std::string_view(message).substr(pos, 7)).ok()) break;
+  for (size_t pos = 0; pos < message.size(); pos += chunk) {
+    if (!session->Feed(std::string_view(message).substr(pos, chunk)).ok()) break;
   }
   MessageResult result;
   bool done = false;
