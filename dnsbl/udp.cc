@@ -1,5 +1,6 @@
 #include "dnsbl/udp.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -171,6 +172,17 @@ absl::StatusOr<std::shared_ptr<UdpListener>> UdpListener::Bind(boost::asio::io_c
     int bytes = 1 << 20;
     if (setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) {
       setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    }
+    // Answers go out with DF set and are never fragmented (RFC 9715); they fit anyway, being
+    // at most max_udp_payload. PROBE rather than DO: ICMP "fragmentation needed" is ignored,
+    // so a forged one cannot shrink what we send. With DF set the kernel also skips choosing
+    // an IP ID per packet, a hash and atomic operation on every answer.
+    if (endpoint.address().is_v4()) {
+      int probe = IP_PMTUDISC_PROBE;
+      setsockopt(socket.native_handle(), IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
+    } else {
+      int probe = IPV6_PMTUDISC_PROBE;
+      setsockopt(socket.native_handle(), IPPROTO_IPV6, IPV6_MTU_DISCOVER, &probe, sizeof probe);
     }
     socket.bind(endpoint, ec);
   }
