@@ -23,6 +23,15 @@ namespace repd::reputation {
 
 namespace {
 
+// Hands free heap pages back to the system. A rebuild's short-lived strings, or the old copy
+// of the index after a fold, leave glibc holding hundreds of megabytes it would otherwise
+// keep: after a live import of 1.5M listings the resident size stayed at 355 MB, not 74 MB.
+void ReleaseFreeMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 constexpr int64_t kDay = 86400;
 constexpr size_t kMaxCidrAddresses = 65536;  // an IPv4 /16: dynamic pools, not whole nets
 
@@ -367,11 +376,7 @@ absl::Status Engine::Rebuild(int64_t now) {
     if (auto s = store_->Commit(batch, true); !s.ok()) return s;
   }
   spdlog::info("listing index rebuilt: {} subjects, {} overrides", count, overrides);
-#if defined(__GLIBC__)
-  // The scan's short-lived strings leave the heap fragmented; hand the pages back so the
-  // resident size is the index's, not the rebuild's peak.
-  malloc_trim(0);
-#endif
+  ReleaseFreeMemory();
   return absl::OkStatus();
 }
 
@@ -842,6 +847,8 @@ void Engine::Sweep(int64_t now) {
   if (status.ok() && !chunk.empty()) status = Refresh(chunk, now);
   if (!status.ok()) spdlog::error("sweep: {}", status.ToString());
   store_->ExpireBefore(now - options_.event_log_retention_days * kDay);
+  // Index folds and import batches since the last sweep freed their old copies.
+  ReleaseFreeMemory();
 }
 
 std::vector<std::pair<std::string, double>> Engine::StoreFigures() {
