@@ -274,12 +274,24 @@ int RunImport(int argc, char** argv) {
     std::cerr << "repd: " << rep.status().message() << "\n";
     return 1;
   }
-  if (auto s = (*rep)->PutOverrides(*all); !s.ok()) {
-    std::cerr << "repd import: " << s.message() << "\n";
-    return 1;
+  // In chunks, each one durable: the engine's copies (write batch, index changes) stay the
+  // size of a chunk, not of the whole file. A failure part way leaves earlier chunks stored,
+  // and importing again is harmless (an override is keyed by its subject).
+  constexpr size_t kChunk = 100000;
+  const size_t total = all->size();
+  std::vector<reputation::Override> chunk;
+  for (size_t from = 0; from < total; from += kChunk) {
+    const size_t to = std::min(total, from + kChunk);
+    chunk.assign(std::make_move_iterator(all->begin() + static_cast<ptrdiff_t>(from)),
+                 std::make_move_iterator(all->begin() + static_cast<ptrdiff_t>(to)));
+    if (auto s = (*rep)->PutOverrides(chunk); !s.ok()) {
+      std::cerr << "repd import: " << s.message() << " (" << from << " of " << total
+                << " listings stored)\n";
+      return 1;
+    }
   }
   (*rep)->WaitForIndex();
-  std::cerr << "repd import: " << all->size() << " listings from " << flags.positional.size()
+  std::cerr << "repd import: " << total << " listings from " << flags.positional.size()
             << " file(s) into " << config->reputation.data_dir << " in " << SecondsSince(start)
             << " s" << (skipped ? ", " + std::to_string(skipped) + " lines skipped" : "") << "\n";
   return 0;

@@ -168,5 +168,25 @@ TEST(CliTest, ImportThroughTheApiHalvesBatchesTheServerFindsTooLarge) {
             std::vector<std::string>{"127.0.0.2"});
 }
 
+TEST(CliTest, ImportOfMoreListingsThanAChunkStoresThemAll) {
+  std::string dir = MakeTempDir("repd-cli-big");
+  std::string rbl;
+  for (int i = 0; i < 210000; ++i) {
+    rbl += "10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
+           std::to_string(i & 255) + "\n";
+  }
+  WriteFile(dir + "/ip4.rbl", rbl);
+  int code = 0;
+  std::string out =
+      Repd("import --data-dir " + dir + "/var --format rbldnsd " + dir + "/ip4.rbl", &code);
+  ASSERT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("210000 listings"), std::string::npos) << out;
+  for (const char* ip : {"10.0.0.0", "10.1.134.159", "10.3.52.15"}) {
+    out = Repd("query --data-dir " + dir + "/var ip " + ip, &code);
+    EXPECT_EQ(code, 0) << out;
+    EXPECT_NE(out.find("listed spam"), std::string::npos) << ip << ": " << out;
+  }
+}
+
 }  // namespace
 }  // namespace repd::testing
