@@ -102,6 +102,14 @@ class Importer {
     if (!ip || bits > (ip->v4 ? 32 : 128)) {
       return Warn(line, absl::StrCat("not an address or prefix: ", AsAbsl(subject))), false;
     }
+    // The store holds IPv4 ranges from /16 to /32 (each expanded into the index); a wider
+    // range or an IPv6 prefix is skipped with a warning rather than failing the whole file.
+    if (bits >= 0 && bits != (ip->v4 ? 32 : 128) && (!ip->v4 || bits < 16)) {
+      return Warn(line, absl::StrCat("ranges wider than an IPv4 /16, and IPv6 prefixes, are not "
+                                     "served: ",
+                                     AsAbsl(subject))),
+             false;
+    }
     o.subject = ip->ToString();
     if (bits >= 0 && bits != (ip->v4 ? 32 : 128)) absl::StrAppend(&o.subject, "/", bits);
     out->push_back(std::move(o));

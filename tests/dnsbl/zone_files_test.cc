@@ -22,11 +22,13 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
       "1.2.3.4 :127.0.0.4:bot: $\n"
       "5.6.7.8\n"
       "9.9.9\n"
-      "10.0.0.0/8 :10:policy range\n"
+      "10.0.0.0/16 :10:policy range\n"
       "11.0.0.1-3\n"
       "!12.0.0.1\n"
       "300.1.1.1\n"
-      "2001:db8::/32 :3\n");
+      "2001:db8::/32 :3\n"
+      "10.0.0.0/8\n"
+      "2001:db8::1 :3\n");
   ImportWarnings warnings;
   auto r = ParseRbldnsd(in, {.source = "ip4.rbl"}, &warnings);
   ASSERT_TRUE(r.ok());
@@ -40,16 +42,19 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
   EXPECT_EQ((*r)[1].category, 2);
   EXPECT_EQ((*r)[1].txt, "Listed $ (see http://repd.test/lookup/$)");
   EXPECT_EQ((*r)[2].subject, "9.9.9.0/24");
-  EXPECT_EQ((*r)[3].subject, "10.0.0.0/8");
+  EXPECT_EQ((*r)[3].subject, "10.0.0.0/16");
   EXPECT_EQ((*r)[3].action, Override::Action::kPolicy);
   EXPECT_EQ((*r)[3].txt, "policy range");
   EXPECT_EQ((*r)[4].subject, "11.0.0.1");
   EXPECT_EQ((*r)[6].subject, "11.0.0.3");
-  EXPECT_EQ((*r)[7].subject, "2001:db8::/32");
+  EXPECT_EQ((*r)[7].subject, "2001:db8::1");
   EXPECT_EQ((*r)[7].category, 3);
-  ASSERT_EQ(warnings.size(), 2u);
+  // What the store cannot serve is skipped line by line, never failing the whole file.
+  ASSERT_EQ(warnings.size(), 4u);
   EXPECT_THAT(warnings[0], HasSubstr("ip4.rbl:9: exclusions"));
   EXPECT_THAT(warnings[1], HasSubstr("ip4.rbl:10: not an address"));
+  EXPECT_THAT(warnings[2], HasSubstr("ip4.rbl:11: ranges wider"));
+  EXPECT_THAT(warnings[3], HasSubstr("ip4.rbl:12: ranges wider"));
 }
 
 TEST(ZoneFilesTest, ParsesDnset) {
