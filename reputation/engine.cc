@@ -840,9 +840,21 @@ void Engine::Sweep(int64_t now) {
     if (l.has_score) add(Subject{false, ip, {}});
   });
   snapshot.reset();
+  // An override that has ended leaves the store too, so that GET /v1/overrides shows only
+  // those in force; unless what is stored now is a later version with a later expiry.
+  std::vector<Override> ended;
   while (!expiring_overrides_.empty() && expiring_overrides_.begin()->first <= now) {
-    ForEachOverrideSubject(expiring_overrides_.begin()->second, add);
+    const Override& o = expiring_overrides_.begin()->second;
+    auto stored = store_->Get(Store::kOverrides, OverrideKey(o.is_domain, o.subject));
+    if (stored.ok() && *stored) {
+      auto current = DecodeOverride(**stored);
+      if (current && current->expires != 0 && current->expires <= now) ended.push_back(*current);
+    }
+    ForEachOverrideSubject(o, add);
     expiring_overrides_.erase(expiring_overrides_.begin());
+  }
+  if (!ended.empty()) {
+    if (auto s = ApplyOverrides(ended, true); !s.ok() && status.ok()) status = s;
   }
   if (status.ok() && !chunk.empty()) status = Refresh(chunk, now);
   if (!status.ok()) spdlog::error("sweep: {}", status.ToString());

@@ -267,6 +267,16 @@ TEST_F(EngineTest, SweepEndsOverridesWhenTheyExpireEvenAfterRestart) {
   EXPECT_FALSE(Ip("10.9.9.0"));
   EXPECT_FALSE(Ip("10.9.9.3"));
   EXPECT_FALSE(domain("spam.example"));
+  // Ended overrides leave the store; the one without expiry stays.
+  auto listed = rep_->ListOverrides();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].subject, "192.0.2.90");
+
+  // A later PUT that extends an override outlives the sweep of its first expiry.
+  ASSERT_TRUE(rep_->PutOverride(block("192.0.2.93", false, t0 + 300)).ok());
+  ASSERT_TRUE(rep_->PutOverride(block("192.0.2.93", false, t0 + 900)).ok());
+  rep_->Sweep(t0 + 400);
+  EXPECT_EQ(rep_->ListOverrides().size(), 2u);
 
   // Expiries known before a restart are still honoured after it.
   ASSERT_TRUE(rep_->PutOverride(block("192.0.2.92", false, Now() + 300)).ok());
