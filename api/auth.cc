@@ -29,8 +29,8 @@ absl::StatusOr<TokenStore> TokenStore::Create(const std::vector<TokenConfig>& to
   TokenStore store;
   for (size_t i = 0; i < tokens.size(); ++i) {
     const TokenConfig& t = tokens[i];
-    std::string which = t.name.empty() ? absl::StrCat("tokens[", i, "]")
-                                       : absl::StrCat("token '", t.name, "'");
+    std::string which =
+        t.name.empty() ? absl::StrCat("tokens[", i, "]") : absl::StrCat("token '", t.name, "'");
     Entry entry{};
     entry.role = ParseRole(t.role);
     entry.name = t.name;

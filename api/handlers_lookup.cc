@@ -14,7 +14,8 @@ using reputation::IpAddress;
 
 void Api::LookupIp(const RouteMatch& m, Response* res) {
   auto ip = IpAddress::Parse(m.params[0]);
-  if (!ip) return SetError(400, "invalid_argument", "path parameter 'addr': not an IP address", res);
+  if (!ip)
+    return SetError(400, "invalid_argument", "path parameter 'addr': not an IP address", res);
   SetJson(SubjectJson(services_.reputation->ReportIp(*ip, Now())), 200, res);
 }
 
@@ -62,8 +63,8 @@ void Api::Repute(const RouteMatch& m, Response* res) {
     return SetError(404, "not_found", "application '" + application + "' is not served", res);
   }
   if (assertion != "spam") {
-    return SetError(404, "not_found",
-                    "assertion '" + assertion + "' is not defined for email-id", res);
+    return SetError(404, "not_found", "assertion '" + assertion + "' is not defined for email-id",
+                    res);
   }
   const int64_t now = Now();
   reputation::SubjectReport report;
@@ -79,10 +80,9 @@ void Api::Repute(const RouteMatch& m, Response* res) {
                     "path parameter 'subject': neither an IP address nor a domain name", res);
   }
   if (auto wanted = QueryParam(m.query, "identity"); wanted && *wanted != identity) {
-    return SetError(400, "invalid_argument",
-                    "query parameter 'identity': repd rates '" + report.subject + "' as " +
-                        identity,
-                    res);
+    return SetError(
+        400, "invalid_argument",
+        "query parameter 'identity': repd rates '" + report.subject + "' as " + identity, res);
   }
   json::array reputons;
   // A subject repd knows nothing about gets no reputon (RFC 7071: an empty set means no data).

@@ -11,9 +11,7 @@ namespace repd::api {
 
 namespace json = boost::json;
 
-std::unique_ptr<dkim::Verifier::Session> Api::StartVerify() {
-  return services_.verifier->Start();
-}
+std::unique_ptr<dkim::Verifier::Session> Api::StartVerify() { return services_.verifier->Start(); }
 
 void Api::AnswerVerify(const RouteMatch& m, const dkim::MessageResult& result, Response* res) {
   const int64_t now = Now();
@@ -48,10 +46,10 @@ void Api::AnswerVerify(const RouteMatch& m, const dkim::MessageResult& result, R
                         : json::value(nullptr);
   // Without a source address there is no connection to judge, only domains.
   reputation::CheckResult verdict = services_.reputation->Check(check, now);
-  root["verdict"] = json::object{{"action", verdict.action},
-                                 {"score", verdict.score},
-                                 {"reasons", json::array(verdict.reasons.begin(),
-                                                         verdict.reasons.end())}};
+  root["verdict"] =
+      json::object{{"action", verdict.action},
+                   {"score", verdict.score},
+                   {"reasons", json::array(verdict.reasons.begin(), verdict.reasons.end())}};
   SetJson(root, 200, res);
 }
 

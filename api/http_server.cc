@@ -2,12 +2,12 @@
 // connection cap, and stop.
 #include "api/http_server.h"
 
+#include <sys/socket.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
-#include <sys/socket.h>
 
 #include "absl/strings/str_cat.h"
 #include "api/session.h"
@@ -25,8 +25,8 @@ absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& text) {
   if (!text.empty() && text.front() == '[') {
     size_t close = text.find(']');
     if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return absl::InvalidArgumentError(absl::StrCat("http: bad listen address '", text,
-                                                     "' (want ADDR:PORT or [V6]:PORT)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("http: bad listen address '", text, "' (want ADDR:PORT or [V6]:PORT)"));
     }
     host = text.substr(1, close - 1);
     port = text.substr(close + 2);
@@ -80,11 +80,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void Accept() {
-    acceptor_.async_accept(net::make_strand(io_), [self = shared_from_this()](
-                                                      boost::system::error_code ec,
-                                                      tcp::socket socket) {
-      self->OnAccept(ec, std::move(socket));
-    });
+    acceptor_.async_accept(
+        net::make_strand(io_),
+        [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+          self->OnAccept(ec, std::move(socket));
+        });
   }
 
   void OnAccept(boost::system::error_code ec, tcp::socket socket) {

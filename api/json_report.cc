@@ -74,8 +74,8 @@ json::object SubjectJson(const reputation::SubjectReport& r) {
   json::object aggregate{{"kind", ip ? "prefix" : "org-domain"}, {"subject", r.aggregate}};
   if (ip) aggregate["listed_ips"] = r.aggregate_listed_ips;
   out["aggregate"] = std::move(aggregate);
-  out["override"] = r.override_entry ? json::value(OverrideJson(*r.override_entry))
-                                     : json::value(nullptr);
+  out["override"] =
+      r.override_entry ? json::value(OverrideJson(*r.override_entry)) : json::value(nullptr);
   out["delisted_at"] = Time(r.delisted_at);
   out["relistings"] = r.relistings;
   return out;

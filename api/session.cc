@@ -79,9 +79,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
   void Begin() {
     if constexpr (kIsTls<Stream>) {
       beast::get_lowest_layer(stream_).expires_after(Seconds(options_.read_timeout));
-      stream_.async_handshake(net::ssl::stream_base::server,
-                              beast::bind_front_handler(&Session::OnHandshake,
-                                                        this->shared_from_this()));
+      stream_.async_handshake(
+          net::ssl::stream_base::server,
+          beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
     } else {
       WaitForRequest();
     }
@@ -101,9 +101,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     if (buffer_.size() > 0) return ReadHeader();
     idle_ = true;
     beast::get_lowest_layer(stream_).expires_after(Seconds(options_.idle_timeout));
-    stream_.async_read_some(buffer_.prepare(kReadAhead),
-                            beast::bind_front_handler(&Session::OnFirstBytes,
-                                                      this->shared_from_this()));
+    stream_.async_read_some(
+        buffer_.prepare(kReadAhead),
+        beast::bind_front_handler(&Session::OnFirstBytes, this->shared_from_this()));
   }
 
   void OnFirstBytes(beast::error_code ec, size_t n) {
@@ -123,9 +123,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     // route's own limit (feedback_body_limit is 16 MiB).
     header_parser_->body_limit(boost::none);
     beast::get_lowest_layer(stream_).expires_after(Seconds(options_.read_timeout));
-    http::async_read_header(stream_, buffer_, *header_parser_,
-                            beast::bind_front_handler(&Session::OnHeader,
-                                                      this->shared_from_this()));
+    http::async_read_header(
+        stream_, buffer_, *header_parser_,
+        beast::bind_front_handler(&Session::OnHeader, this->shared_from_this()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
@@ -147,9 +147,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     }
     if (beast::iequals(req[http::field::expect], "100-continue") && !header_parser_->is_done()) {
       continue_.emplace(http::status::continue_, version_);
-      return http::async_write(stream_, *continue_,
-                               beast::bind_front_handler(&Session::OnContinueSent,
-                                                         this->shared_from_this()));
+      return http::async_write(
+          stream_, *continue_,
+          beast::bind_front_handler(&Session::OnContinueSent, this->shared_from_this()));
     }
     ReadBody();
   }
@@ -237,8 +237,7 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
                "body over " + std::to_string(api_.BodyLimit(match_.route)) + " bytes", &out_);
     } else if (ec == http::error::header_limit) {
       SetError(431, "headers_too_large",
-               "request line and headers over " + std::to_string(options_.header_limit) +
-                   " bytes",
+               "request line and headers over " + std::to_string(options_.header_limit) + " bytes",
                &out_);
     } else {
       SetError(400, "bad_request", "malformed HTTP request: " + ec.message(), &out_);
@@ -275,9 +274,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     api_.metrics().Record(match_.route, out_.status,
                           std::chrono::duration<double>(Clock::now() - start_).count());
     beast::get_lowest_layer(stream_).expires_after(Seconds(options_.write_timeout));
-    http::async_write(stream_, res_,
-                      beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(),
-                                                keep_alive));
+    http::async_write(
+        stream_, res_,
+        beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
   }
 
   void OnWrite(bool keep_alive, beast::error_code ec, size_t) {
@@ -313,16 +312,16 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     auto& lowest = beast::get_lowest_layer(stream_);
     if (drained_ == 0) lowest.expires_after(std::chrono::seconds(1));
     if (chunk_.empty()) chunk_.resize(kChunk);
-    lowest.async_read_some(
-        net::buffer(chunk_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-          self->drained_ += n;
-          if (ec || self->drained_ > kMaxDrain) {
-            beast::error_code ignored;
-            beast::get_lowest_layer(self->stream_).socket().close(ignored);
-            return;
-          }
-          self->Drain();
-        });
+    lowest.async_read_some(net::buffer(chunk_),
+                           [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                             self->drained_ += n;
+                             if (ec || self->drained_ > kMaxDrain) {
+                               beast::error_code ignored;
+                               beast::get_lowest_layer(self->stream_).socket().close(ignored);
+                               return;
+                             }
+                             self->Drain();
+                           });
   }
 
   static constexpr size_t kReadAhead = 4096;

@@ -50,8 +50,12 @@ size_t ServeBytes(Api& api, std::string_view bytes, std::string* out) {
         header_seen = true;
         const auto& req = parser.get();
         match = MatchRoute(Sv(req.method_string()), Sv(req.target()));
-        Request r{Sv(req.method_string()), Sv(req.target()), Sv(req[http::field::content_type]),
-                  Sv(req[http::field::authorization]), {}, "192.0.2.1"};
+        Request r{Sv(req.method_string()),
+                  Sv(req.target()),
+                  Sv(req[http::field::content_type]),
+                  Sv(req[http::field::authorization]),
+                  {},
+                  "192.0.2.1"};
         std::optional<uint64_t> length;
         if (auto declared = parser.content_length()) length = *declared;
         admitted = api.Admit(match, r, length, &res);
@@ -79,8 +83,12 @@ size_t ServeBytes(Api& api, std::string_view bytes, std::string* out) {
     }
     if (!parser.is_done()) return answered;  // incomplete: a session would wait for more
     const auto& req = parser.get();
-    Request r{Sv(req.method_string()), Sv(req.target()), Sv(req[http::field::content_type]),
-              Sv(req[http::field::authorization]), req.body(), "192.0.2.1"};
+    Request r{Sv(req.method_string()),
+              Sv(req.target()),
+              Sv(req[http::field::content_type]),
+              Sv(req[http::field::authorization]),
+              req.body(),
+              "192.0.2.1"};
     if (match.route == Route::kVerify) {
       api.Serve(r, &res);
     } else {

@@ -62,8 +62,8 @@ absl::Status Read(const toml::table* table, std::string_view section, std::strin
   return absl::OkStatus();
 }
 
-#define REPD_TRY(expr)                 \
-  do {                                 \
+#define REPD_TRY(expr)                         \
+  do {                                         \
     if (auto _s = (expr); !_s.ok()) return _s; \
   } while (0)
 
@@ -76,7 +76,8 @@ absl::Status ParseModel(const toml::table* t, reputation::ModelParams* p) {
   });
   REPD_TRY(status);
   REPD_TRY(CheckKeys(t, "model", known));
-  if (p->hysteresis <= 0 || p->hysteresis > 1) return KeyError("model.hysteresis", "must be in (0, 1]");
+  if (p->hysteresis <= 0 || p->hysteresis > 1)
+    return KeyError("model.hysteresis", "must be in (0, 1]");
   if (p->rate_threshold <= 0 || p->rate_threshold >= 1) {
     return KeyError("model.rate_threshold", "must be in (0, 1)");
   }
@@ -93,7 +94,8 @@ absl::Status ParseReporters(const toml::table* t, reputation::ReputationOptions*
   if (t == nullptr) return absl::OkStatus();
   REPD_TRY(CheckKeys(t, "reporters", {"default_trust", "known"}));
   REPD_TRY(Read(t, "reporters", "default_trust", &r->default_reporter_trust));
-  if (r->default_reporter_trust > 1) return KeyError("reporters.default_trust", "must be in [0, 1]");
+  if (r->default_reporter_trust > 1)
+    return KeyError("reporters.default_trust", "must be in [0, 1]");
   if (const toml::node* known = t->get("known")) {
     const toml::array* arr = known->as_array();
     if (arr == nullptr) return KeyError("reporters.known", "must be an array of tables");
@@ -113,10 +115,10 @@ absl::Status ParseReporters(const toml::table* t, reputation::ReputationOptions*
 }
 
 absl::Status ParseDkim(const toml::table* t, Config* c) {
-  REPD_TRY(CheckKeys(t, "dkim",
-                     {"dns_servers", "timeout_ms", "attempts", "cache_entries", "negative_ttl",
-                      "legacy", "max_message_bytes", "max_signatures", "max_key_lookups",
-                      "authserv_id"}));
+  REPD_TRY(
+      CheckKeys(t, "dkim",
+                {"dns_servers", "timeout_ms", "attempts", "cache_entries", "negative_ttl", "legacy",
+                 "max_message_bytes", "max_signatures", "max_key_lookups", "authserv_id"}));
   REPD_TRY(Read(t, "dkim", "dns_servers", &c->resolver.servers));
   REPD_TRY(Read(t, "dkim", "timeout_ms", &c->resolver.timeout_ms));
   REPD_TRY(Read(t, "dkim", "attempts", &c->resolver.attempts));
@@ -139,9 +141,9 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
     try {
       root = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "config ", path, ":", e.source().begin.line, ":", e.source().begin.column, ": ",
-          std::string(e.description())));
+      return absl::InvalidArgumentError(absl::StrCat("config ", path, ":", e.source().begin.line,
+                                                     ":", e.source().begin.column, ": ",
+                                                     std::string(e.description())));
     }
   }
   for (const auto& [key, value] : root) {
@@ -162,8 +164,8 @@ absl::StatusOr<Config> LoadConfig(const std::string& path) {
   REPD_TRY(Read(server, "server", "threads", &c.threads));
   REPD_TRY(Read(server, "server", "log_level", &c.log_level));
   REPD_TRY(Read(server, "server", "sweep_interval", &c.sweep_interval_s));
-  REPD_TRY(Read(server, "server", "event_log_retention_days",
-                &c.reputation.event_log_retention_days));
+  REPD_TRY(
+      Read(server, "server", "event_log_retention_days", &c.reputation.event_log_retention_days));
   if (c.sweep_interval_s < 1) return KeyError("server.sweep_interval", "must be >= 1");
   if (c.reputation.event_log_retention_days < 1) {
     return KeyError("server.event_log_retention_days", "must be >= 1");

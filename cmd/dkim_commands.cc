@@ -84,8 +84,8 @@ int RunVerify(int argc, char** argv) {
     return 0;
   }
   if (!flags.error.empty() || flags.positional.empty()) {
-    std::cerr << "repd verify: " << (flags.error.empty() ? "no message given" : flags.error)
-              << "\n" << kVerifyUsage << "\n";
+    std::cerr << "repd verify: " << (flags.error.empty() ? "no message given" : flags.error) << "\n"
+              << kVerifyUsage << "\n";
     return 2;
   }
   dkim::ResolverOptions resolver_options;
@@ -137,9 +137,9 @@ int RunVerify(int argc, char** argv) {
 }
 
 int RunSign(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv,
-                           {"domain", "selector", "key", "algorithm", "canon", "headers"},
-                           {"body-length", "help"});
+  Flags flags =
+      ParseFlags(argc, argv, {"domain", "selector", "key", "algorithm", "canon", "headers"},
+                 {"body-length", "help"});
   if (flags.Has("help")) {
     std::cout << kSignUsage << "\n";
     return 0;
@@ -160,9 +160,12 @@ int RunSign(int argc, char** argv) {
   std::string canon = flags.Get("canon").value_or("relaxed/relaxed");
   auto slash = canon.find('/');
   auto parse_canon = [](const std::string& c, dkim::Canon* out) {
-    if (c == "simple") *out = dkim::Canon::kSimple;
-    else if (c == "relaxed") *out = dkim::Canon::kRelaxed;
-    else return false;
+    if (c == "simple")
+      *out = dkim::Canon::kSimple;
+    else if (c == "relaxed")
+      *out = dkim::Canon::kRelaxed;
+    else
+      return false;
     return true;
   };
   if (!parse_canon(canon.substr(0, slash), &options.header_canon) ||
@@ -214,7 +217,8 @@ int RunSign(int argc, char** argv) {
 }
 
 int RunKeygen(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv, {"domain", "selector", "algorithm", "bits", "out"}, {"help"});
+  Flags flags =
+      ParseFlags(argc, argv, {"domain", "selector", "algorithm", "bits", "out"}, {"help"});
   if (flags.Has("help")) {
     std::cout << kKeygenUsage << "\n";
     return 0;
@@ -248,7 +252,8 @@ int RunKeygen(int argc, char** argv) {
                        "; p=" + p;
   // TXT strings hold at most 255 octets each; resolvers join them.
   std::cout << *selector << "._domainkey." << *domain << ". IN TXT (";
-  for (size_t i = 0; i < record.size(); i += 255) std::cout << " \"" << record.substr(i, 255) << "\"";
+  for (size_t i = 0; i < record.size(); i += 255)
+    std::cout << " \"" << record.substr(i, 255) << "\"";
   std::cout << " )\n";
   return 0;
 }

@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "cmd/config.h"
-#include "common/clock.h"
 #include "cmd/flags.h"
 #include "cmd/logging.h"
+#include "common/clock.h"
 #include "reputation/reputation.h"
 
 namespace repd::cmd {
@@ -65,12 +65,13 @@ int RunQuery(int argc, char** argv) {
   std::cout << "\n  good standing " << (r.good_standing ? "yes" : "no");
   if (r.allow_trust >= 0) std::cout << ", allow-listed with trust " << r.allow_trust;
   std::cout << "\n  volume " << r.volume << " complaints " << r.complaints << " (credible "
-            << r.credible_complaints << ") traps " << r.traps << " bots " << r.bots
-            << " forgeries " << r.forgeries << "\n";
+            << r.credible_complaints << ") traps " << r.traps << " bots " << r.bots << " forgeries "
+            << r.forgeries << "\n";
   std::cout << "  aggregate " << r.aggregate;
   if (is_ip) std::cout << " (" << r.aggregate_listed_ips << " listed IPs)";
   std::cout << "\n";
-  if (r.first_seen) std::cout << "  first seen " << r.first_seen << " last seen " << r.last_seen << "\n";
+  if (r.first_seen)
+    std::cout << "  first seen " << r.first_seen << " last seen " << r.last_seen << "\n";
   for (const auto& reason : r.reasons) std::cout << "  - " << reason << "\n";
   return 0;
 }

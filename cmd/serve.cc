@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "api/http_server.h"
-#include "common/clock.h"
 #include "cmd/config.h"
 #include "cmd/flags.h"
 #include "cmd/logging.h"
+#include "common/clock.h"
 #include "dkim/dkim.h"
 #include "dnsbl/dns_server.h"
 #include "reputation/reputation.h"
@@ -28,7 +28,6 @@ namespace {
 constexpr const char* kUsage =
     "usage: repd serve [--config FILE] [--data-dir DIR] [--dns-listen ADDR:PORT]... "
     "[--http-listen ADDR:PORT]... [--threads N] [--log-level LEVEL]";
-
 
 // Runs the periodic sweep on its own thread, so that a long sweep never delays a DNS answer.
 class Sweeper {
@@ -43,10 +42,9 @@ class Sweeper {
             lock.unlock();
             auto start = std::chrono::steady_clock::now();
             rep.Sweep(UnixNow());
-            spdlog::debug("sweep took {} ms",
-                          std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::steady_clock::now() - start)
-                              .count());
+            spdlog::debug("sweep took {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                  std::chrono::steady_clock::now() - start)
+                                                  .count());
             lock.lock();
           }
         }) {}
@@ -69,13 +67,12 @@ class Sweeper {
 }  // namespace
 
 int RunServe(int argc, char** argv) {
-  Flags flags = ParseFlags(argc, argv,
-                           {"config", "data-dir", "dns-listen", "http-listen", "threads",
-                            "log-level"},
-                           {});
+  Flags flags = ParseFlags(
+      argc, argv, {"config", "data-dir", "dns-listen", "http-listen", "threads", "log-level"}, {});
   if (!flags.error.empty() || !flags.positional.empty()) {
     std::cerr << "repd serve: " << (flags.error.empty() ? "unexpected argument" : flags.error)
-              << "\n" << kUsage << "\n";
+              << "\n"
+              << kUsage << "\n";
     return 2;
   }
   auto config = LoadConfig(flags.Get("config").value_or(""));
@@ -102,8 +99,7 @@ int RunServe(int argc, char** argv) {
     std::cerr << "repd: " << s.message() << "\n";
     return 1;
   }
-  const int threads = c.threads > 0 ? c.threads
-                                    : std::max(1u, std::thread::hardware_concurrency());
+  const int threads = c.threads > 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
 
   auto rep = reputation::Reputation::Open(c.reputation);
   if (!rep.ok()) {

@@ -4,4 +4,4 @@
 namespace repd::cmd {
 int RunExport(int argc, char** argv);
 int RunImport(int argc, char** argv);
-}
+}  // namespace repd::cmd

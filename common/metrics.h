@@ -36,9 +36,8 @@ class Gauge {
 // Latency histogram with fixed bucket bounds in seconds (Prometheus cumulative `le` buckets).
 class Histogram {
  public:
-  static constexpr std::array<double, 12> kBounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001,
-                                                     0.0025,  0.005,  0.01,    0.025,  0.05,
-                                                     0.1,     1.0};
+  static constexpr std::array<double, 12> kBounds = {
+      0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1.0};
   void Observe(double seconds);
   uint64_t BucketCount(size_t i) const { return buckets_[i].load(std::memory_order_relaxed); }
   uint64_t Count() const { return count_.load(std::memory_order_relaxed); }
@@ -55,8 +54,7 @@ class Histogram {
 // life of the process, so callers look it up once and keep it.
 Counter& GetCounter(std::string_view name, std::string_view help, std::string_view labels = {});
 Gauge& GetGauge(std::string_view name, std::string_view help, std::string_view labels = {});
-Histogram& GetHistogram(std::string_view name, std::string_view help,
-                        std::string_view labels = {});
+Histogram& GetHistogram(std::string_view name, std::string_view help, std::string_view labels = {});
 
 // Prometheus text exposition format 0.0.4 of everything registered.
 std::string RenderPrometheus();

@@ -48,7 +48,7 @@ class BodyHasher {
   const EVP_MD* md_;
   std::optional<uint64_t> limit_;
   EVP_MD_CTX* ctx_;
-  std::string partial_;       // an unfinished line
+  std::string partial_;         // an unfinished line
   uint64_t pending_empty_ = 0;  // empty lines not yet known to be followed by text
   uint64_t total_ = 0;          // canonical octets seen
   uint64_t hashed_ = 0;         // octets hashed (<= limit)

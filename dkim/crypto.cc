@@ -92,17 +92,17 @@ absl::StatusOr<std::string> Sign(Algorithm algorithm, const Pkey& key, std::stri
 }
 
 absl::StatusOr<Pkey> PrivateKeyFromPem(std::string_view pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                                BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
   Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (!key) return absl::InvalidArgumentError("not a PEM private key");
   return key;
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> GenerateKey(Algorithm algorithm, int bits) {
-  Pkey key(algorithm == Algorithm::kEd25519Sha256 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
-                                                  : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA",
-                                                                      static_cast<size_t>(bits)));
+  Pkey key(algorithm == Algorithm::kEd25519Sha256
+               ? EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519")
+               : EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(bits)));
   if (!key) return absl::InternalError("key generation failed");
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
   PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);

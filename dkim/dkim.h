@@ -27,7 +27,7 @@ struct SignatureResult {
   std::string algorithm;  // a=
   std::string identity;   // i=, when present
   Result result = Result::kNone;
-  std::string reason;     // human words: "body hash mismatch", "key revoked", "DNS timeout"
+  std::string reason;  // human words: "body hash mismatch", "key revoked", "DNS timeout"
 };
 
 struct MessageResult {
@@ -69,8 +69,8 @@ std::unique_ptr<KeyResolver> MakeDnsKeyResolver(boost::asio::io_context& io,
 struct VerifierOptions {
   bool legacy = false;  // accept rsa-sha1 and RSA keys >= 512 bits (RFC 8301 compatibility)
   size_t max_message_bytes = 64 * 1024 * 1024;
-  int max_signatures = 10;        // signatures beyond this are not evaluated (permerror)
-  int max_key_lookups = 5;        // per message
+  int max_signatures = 10;           // signatures beyond this are not evaluated (permerror)
+  int max_key_lookups = 5;           // per message
   std::string authserv_id = "repd";  // the authserv-id of Authentication-Results
 };
 

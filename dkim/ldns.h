@@ -2,5 +2,5 @@
 // `true` and `false` into macros in C++.
 #pragma once
 
-#include <stdbool.h>
 #include <ldns/ldns.h>
+#include <stdbool.h>

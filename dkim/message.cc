@@ -28,9 +28,11 @@ std::vector<HeaderField> SplitHeaders(std::string_view block) {
     if (text.empty()) continue;
     HeaderField field;
     size_t colon = text.find(':');
-    std::string_view name = colon == std::string_view::npos ? std::string_view() : text.substr(0, colon);
+    std::string_view name =
+        colon == std::string_view::npos ? std::string_view() : text.substr(0, colon);
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-    for (char c : name) field.name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    for (char c : name)
+      field.name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
     field.text = text;
     fields.push_back(std::move(field));
   }

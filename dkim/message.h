@@ -8,8 +8,8 @@
 namespace repd::dkim {
 
 struct HeaderField {
-  std::string name;        // lower case
-  std::string_view text;   // "Name: value" with folding, without the final CRLF
+  std::string name;       // lower case
+  std::string_view text;  // "Name: value" with folding, without the final CRLF
 };
 
 // `block` is the header block with CRLF line ends (the caller normalises bare LF).

@@ -106,7 +106,8 @@ Parsed ParseResponse(const uint8_t* data, size_t size, uint16_t id, uint32_t neg
         ldns_rdf* rdf = ldns_rr_rdf(rr, j);
         const uint8_t* raw = ldns_rdf_data(rdf);
         size_t len = ldns_rdf_size(rdf);
-        if (len > 0) txt.append(reinterpret_cast<const char*>(raw + 1), std::min<size_t>(raw[0], len - 1));
+        if (len > 0)
+          txt.append(reinterpret_cast<const char*>(raw + 1), std::min<size_t>(raw[0], len - 1));
       }
       p.answer.status = KeyResolver::Status::kOk;
       p.answer.txt = std::move(txt);
@@ -124,9 +125,15 @@ class DnsKeyResolver;
 class Query : public std::enable_shared_from_this<Query> {
  public:
   Query(DnsKeyResolver& owner, asio::io_context& io, std::string name)
-      : owner_(owner), strand_(asio::make_strand(io)), udp_(strand_), tcp_(strand_),
-        timer_(strand_), name_(std::move(name)) {}
-  void Start() { asio::post(strand_, [self = shared_from_this()] { self->Attempt(); }); }
+      : owner_(owner),
+        strand_(asio::make_strand(io)),
+        udp_(strand_),
+        tcp_(strand_),
+        timer_(strand_),
+        name_(std::move(name)) {}
+  void Start() {
+    asio::post(strand_, [self = shared_from_this()] { self->Attempt(); });
+  }
 
  private:
   void Attempt();
@@ -152,7 +159,10 @@ class Query : public std::enable_shared_from_this<Query> {
 class DnsKeyResolver final : public KeyResolver {
  public:
   DnsKeyResolver(asio::io_context& io, const ResolverOptions& options)
-      : io_(io), options_(options), servers_(ParseServers(options.servers)), rng_(std::random_device{}()) {}
+      : io_(io),
+        options_(options),
+        servers_(ParseServers(options.servers)),
+        rng_(std::random_device{}()) {}
 
   void Lookup(const std::string& name, Callback callback) override {
     std::string key = name;
@@ -211,7 +221,8 @@ void Query::Attempt() {
     return;
   }
   int attempt = attempt_++;
-  const udp::endpoint& server = owner_.servers()[static_cast<size_t>(attempt) % owner_.servers().size()];
+  const udp::endpoint& server =
+      owner_.servers()[static_cast<size_t>(attempt) % owner_.servers().size()];
   id_ = owner_.NextId();
   ldns_rdf* qname = ldns_dname_new_frm_str(name_.c_str());
   if (qname == nullptr) {
@@ -236,10 +247,9 @@ void Query::Attempt() {
   }
   auto self = shared_from_this();
   udp_.async_send_to(asio::buffer(wire_), server, [](boost::system::error_code, size_t) {});
-  udp_.async_receive_from(asio::buffer(buffer_), from_,
-                          [self, attempt](boost::system::error_code e, size_t n) {
-                            self->OnUdp(e, n, attempt);
-                          });
+  udp_.async_receive_from(
+      asio::buffer(buffer_), from_,
+      [self, attempt](boost::system::error_code e, size_t n) { self->OnUdp(e, n, attempt); });
   timer_.expires_after(std::chrono::milliseconds(owner_.options().timeout_ms));
   timer_.async_wait([self, attempt](boost::system::error_code e) {
     if (e || self->finished_ || self->attempt_ != attempt + 1) return;
@@ -252,13 +262,13 @@ void Query::Attempt() {
 
 void Query::OnUdp(boost::system::error_code ec, size_t n, int attempt) {
   if (finished_ || attempt_ != attempt + 1 || ec) return;  // the timer handles retries
-  Parsed p = ParseResponse(buffer_.data(), n, id_, static_cast<uint32_t>(owner_.options().negative_ttl_s));
+  Parsed p =
+      ParseResponse(buffer_.data(), n, id_, static_cast<uint32_t>(owner_.options().negative_ttl_s));
   if (!p.valid) {  // not our answer: keep listening
     auto self = shared_from_this();
-    udp_.async_receive_from(asio::buffer(buffer_), from_,
-                            [self, attempt](boost::system::error_code e, size_t m) {
-                              self->OnUdp(e, m, attempt);
-                            });
+    udp_.async_receive_from(
+        asio::buffer(buffer_), from_,
+        [self, attempt](boost::system::error_code e, size_t m) { self->OnUdp(e, m, attempt); });
     return;
   }
   if (p.truncated) {
@@ -271,30 +281,41 @@ void Query::OnUdp(boost::system::error_code ec, size_t n, int attempt) {
 
 void Query::Tcp(int attempt) {
   auto self = shared_from_this();
-  const udp::endpoint& server = owner_.servers()[static_cast<size_t>(attempt) % owner_.servers().size()];
+  const udp::endpoint& server =
+      owner_.servers()[static_cast<size_t>(attempt) % owner_.servers().size()];
   tcp_buffer_.assign(2, '\0');
   tcp_buffer_[0] = static_cast<char>(wire_.size() >> 8);
   tcp_buffer_[1] = static_cast<char>(wire_.size() & 0xff);
   tcp_buffer_ += wire_;
-  tcp_.async_connect(tcp::endpoint(server.address(), server.port()), [self, attempt](boost::system::error_code ec) {
-    if (ec || self->finished_ || self->attempt_ != attempt + 1) return;
-    asio::async_write(self->tcp_, asio::buffer(self->tcp_buffer_), [self, attempt](boost::system::error_code e, size_t) {
-      if (e || self->finished_) return;
-      asio::async_read(self->tcp_, asio::buffer(self->buffer_.data(), 2), [self, attempt](boost::system::error_code e2, size_t) {
-        if (e2 || self->finished_) return;
-        size_t len = (size_t{self->buffer_[0]} << 8) | self->buffer_[1];
-        self->tcp_buffer_.assign(len, '\0');
-        asio::async_read(self->tcp_, asio::buffer(self->tcp_buffer_), [self, attempt](boost::system::error_code e3, size_t m) {
-          if (e3 || self->finished_ || self->attempt_ != attempt + 1) return;
-          Parsed p = ParseResponse(reinterpret_cast<const uint8_t*>(self->tcp_buffer_.data()), m, self->id_,
-                                   static_cast<uint32_t>(self->owner_.options().negative_ttl_s));
-          if (!p.valid) return;
-          self->timer_.cancel();
-          self->Done(std::move(p.answer), p.ttl);
-        });
+  tcp_.async_connect(
+      tcp::endpoint(server.address(), server.port()),
+      [self, attempt](boost::system::error_code ec) {
+        if (ec || self->finished_ || self->attempt_ != attempt + 1) return;
+        asio::async_write(
+            self->tcp_, asio::buffer(self->tcp_buffer_),
+            [self, attempt](boost::system::error_code e, size_t) {
+              if (e || self->finished_) return;
+              asio::async_read(
+                  self->tcp_, asio::buffer(self->buffer_.data(), 2),
+                  [self, attempt](boost::system::error_code e2, size_t) {
+                    if (e2 || self->finished_) return;
+                    size_t len = (size_t{self->buffer_[0]} << 8) | self->buffer_[1];
+                    self->tcp_buffer_.assign(len, '\0');
+                    asio::async_read(
+                        self->tcp_, asio::buffer(self->tcp_buffer_),
+                        [self, attempt](boost::system::error_code e3, size_t m) {
+                          if (e3 || self->finished_ || self->attempt_ != attempt + 1) return;
+                          Parsed p = ParseResponse(
+                              reinterpret_cast<const uint8_t*>(self->tcp_buffer_.data()), m,
+                              self->id_,
+                              static_cast<uint32_t>(self->owner_.options().negative_ttl_s));
+                          if (!p.valid) return;
+                          self->timer_.cancel();
+                          self->Done(std::move(p.answer), p.ttl);
+                        });
+                  });
+            });
       });
-    });
-  });
 }
 
 void Query::Done(KeyResolver::Answer answer, uint32_t ttl) {

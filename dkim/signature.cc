@@ -13,9 +13,12 @@ namespace repd::dkim {
 
 std::string_view AlgorithmName(Algorithm a) {
   switch (a) {
-    case Algorithm::kRsaSha256: return "rsa-sha256";
-    case Algorithm::kRsaSha1: return "rsa-sha1";
-    case Algorithm::kEd25519Sha256: return "ed25519-sha256";
+    case Algorithm::kRsaSha256:
+      return "rsa-sha256";
+    case Algorithm::kRsaSha1:
+      return "rsa-sha1";
+    case Algorithm::kEd25519Sha256:
+      return "ed25519-sha256";
   }
   return "?";
 }
@@ -39,10 +42,9 @@ bool IdentityMatches(std::string_view identity, std::string_view domain) {
   size_t at = identity.rfind('@');
   if (at == std::string_view::npos) return false;
   std::string host = Lower(identity.substr(at + 1));
-  return host == domain ||
-         (host.size() > domain.size() && host.compare(host.size() - domain.size(), domain.size(),
-                                                      domain) == 0 &&
-          host[host.size() - domain.size() - 1] == '.');
+  return host == domain || (host.size() > domain.size() &&
+                            host.compare(host.size() - domain.size(), domain.size(), domain) == 0 &&
+                            host[host.size() - domain.size() - 1] == '.');
 }
 
 }  // namespace
@@ -93,9 +95,12 @@ absl::StatusOr<Signature> ParseSignature(std::string_view value) {
     std::string text = Lower(*c);
     std::pair<std::string, std::string> parts = absl::StrSplit(text, absl::MaxSplits('/', 1));
     auto canon = [](const std::string& s, Canon* out) {
-      if (s == "simple") *out = Canon::kSimple;
-      else if (s == "relaxed") *out = Canon::kRelaxed;
-      else return false;
+      if (s == "simple")
+        *out = Canon::kSimple;
+      else if (s == "relaxed")
+        *out = Canon::kRelaxed;
+      else
+        return false;
       return true;
     };
     if (!canon(parts.first, &sig.header_canon)) return Bad("unknown canonicalization " + text);
@@ -155,9 +160,12 @@ absl::StatusOr<KeyRecord> ParseKeyRecord(std::string_view txt) {
   if (auto v = tags->Get("v"); v && *v != "DKIM1") return Bad("key record v= is not DKIM1");
   if (auto k = tags->Get("k")) {
     std::string type = Lower(*k);
-    if (type == "rsa") key.type = KeyRecord::Type::kRsa;
-    else if (type == "ed25519") key.type = KeyRecord::Type::kEd25519;
-    else return Bad("unknown key type k=" + type);
+    if (type == "rsa")
+      key.type = KeyRecord::Type::kRsa;
+    else if (type == "ed25519")
+      key.type = KeyRecord::Type::kEd25519;
+    else
+      return Bad("unknown key type k=" + type);
   }
   auto p = tags->Get("p");
   if (!p) return Bad("key record missing p=");

@@ -10,9 +10,19 @@
 namespace repd::dkim {
 
 namespace {
-const std::vector<std::string> kDefaultHeaders = {
-    "from", "to", "cc", "subject", "date", "message-id", "reply-to", "mime-version",
-    "content-type", "content-transfer-encoding", "in-reply-to", "references", "list-unsubscribe"};
+const std::vector<std::string> kDefaultHeaders = {"from",
+                                                  "to",
+                                                  "cc",
+                                                  "subject",
+                                                  "date",
+                                                  "message-id",
+                                                  "reply-to",
+                                                  "mime-version",
+                                                  "content-type",
+                                                  "content-transfer-encoding",
+                                                  "in-reply-to",
+                                                  "references",
+                                                  "list-unsubscribe"};
 
 // Folds a long field at tag boundaries and inside base64, under 78 columns.
 std::string Fold(const std::string& field) {
@@ -41,9 +51,11 @@ absl::StatusOr<std::string> SignMessage(std::string_view message, const Pkey& ke
     normalized += message[i];
   }
   size_t end = normalized.find("\r\n\r\n");
-  std::string_view headers_block = end == std::string::npos ? std::string_view(normalized)
-                                                            : std::string_view(normalized).substr(0, end + 2);
-  std::string_view body = end == std::string::npos ? std::string_view() : std::string_view(normalized).substr(end + 4);
+  std::string_view headers_block = end == std::string::npos
+                                       ? std::string_view(normalized)
+                                       : std::string_view(normalized).substr(0, end + 2);
+  std::string_view body =
+      end == std::string::npos ? std::string_view() : std::string_view(normalized).substr(end + 4);
   std::vector<HeaderField> fields = SplitHeaders(headers_block);
 
   const EVP_MD* md = options.algorithm == Algorithm::kRsaSha1 ? Sha1() : Sha256();

@@ -72,9 +72,9 @@ std::optional<std::string> Base64Decode(std::string_view in) {
   std::string s = StripWhitespace(in);
   if (s.size() % 4 != 0) return std::nullopt;
   std::string out(s.size() / 4 * 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   if (n < 0) return std::nullopt;
   size_t pad = 0;
   if (!s.empty() && s.back() == '=') ++pad;

@@ -9,8 +9,8 @@ namespace repd::reputation {
 double DecayedSum::At(int64_t now, double half_life_s) const {
   if (value == 0 || now <= updated) return value;
   // In double: times come from disk and must not overflow whatever they hold.
-  return value * std::exp2(-(static_cast<double>(now) - static_cast<double>(updated)) /
-                           half_life_s);
+  return value *
+         std::exp2(-(static_cast<double>(now) - static_cast<double>(updated)) / half_life_s);
 }
 
 void DecayedSum::Add(double amount, int64_t time, double half_life_s) {
@@ -19,8 +19,8 @@ void DecayedSum::Add(double amount, int64_t time, double half_life_s) {
     updated = time;
   } else {
     // A late event counts as much as it would still weigh now.
-    value += amount * std::exp2(-(static_cast<double>(updated) - static_cast<double>(time)) /
-                                half_life_s);
+    value += amount *
+             std::exp2(-(static_cast<double>(updated) - static_cast<double>(time)) / half_life_s);
   }
 }
 
@@ -226,9 +226,8 @@ bool ApplyOperand(std::string_view operand, const HalfLives& hl, Record* rec) {
       for (uint32_t i = 0; i < n; ++i) {
         Increment inc;
         uint8_t type;
-        if (!r.Str(&inc.reporter) || !r.U8(&type) || type >= kEventTypeCount ||
-            !r.I64(&inc.time) || !r.F64(&inc.raw) || !r.F64(&inc.weight) || !r.F64(&inc.cap) ||
-            !r.Str(&inc.domain)) {
+        if (!r.Str(&inc.reporter) || !r.U8(&type) || type >= kEventTypeCount || !r.I64(&inc.time) ||
+            !r.F64(&inc.raw) || !r.F64(&inc.weight) || !r.F64(&inc.cap) || !r.Str(&inc.domain)) {
           return false;
         }
         inc.type = static_cast<EventType>(type);

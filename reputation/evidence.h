@@ -41,7 +41,7 @@ struct Record {
   uint32_t listed = 0;               // categories listed at the last evaluation (hysteresis)
   int64_t listed_since = 0;
   int64_t delisted_at = 0;
-  std::vector<int64_t> relisted;     // times of relistings after a delisting
+  std::vector<int64_t> relisted;  // times of relistings after a delisting
 
   bool empty() const { return first_seen == 0; }
 };
@@ -54,10 +54,10 @@ struct Increment {
   std::string reporter;
   EventType type = EventType::kDelivered;
   int64_t time = 0;
-  double raw = 1;       // the event's count, before trust
-  double weight = 1;    // reporter trust for bad evidence, 1 for volume
-  double cap = 0;       // per-day raw cap for this reporter (0 = none)
-  std::string domain;   // verified domain carried by a volume event on an ip record
+  double raw = 1;      // the event's count, before trust
+  double weight = 1;   // reporter trust for bad evidence, 1 for volume
+  double cap = 0;      // per-day raw cap for this reporter (0 = none)
+  std::string domain;  // verified domain carried by a volume event on an ip record
 };
 
 // Merge operands. Encoded as: kind byte + payload.

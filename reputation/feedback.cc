@@ -3,11 +3,11 @@
 #include <cmath>
 
 #include "absl/status/status.h"
-#include "common/strings.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "boost/json/parse.hpp"
 #include "boost/json/value.hpp"
+#include "common/strings.h"
 
 namespace repd::reputation {
 
@@ -21,8 +21,7 @@ absl::Status FieldError(std::string_view field, std::string_view what) {
 
 // Returns the string at `field` (nullptr when absent), or an error when it is not a string.
 absl::StatusOr<const boost::json::string*> OptionalString(const boost::json::object& obj,
-                                                          std::string_view field,
-                                                          size_t max_len) {
+                                                          std::string_view field, size_t max_len) {
   const boost::json::value* v = obj.if_contains(field);
   if (v == nullptr || v->is_null()) return nullptr;
   const boost::json::string* s = v->if_string();
@@ -42,8 +41,7 @@ std::optional<EventType> ParseEventType(std::string_view name) {
 std::string_view EventTypeName(EventType type) { return kTypeNames[static_cast<int>(type)]; }
 
 bool IsVolume(EventType type) {
-  return type == EventType::kDelivered || type == EventType::kHam ||
-         type == EventType::kAuthPass;
+  return type == EventType::kDelivered || type == EventType::kHam || type == EventType::kAuthPass;
 }
 
 absl::StatusOr<Event> ParseEventJson(std::string_view json, int64_t now) {
@@ -115,8 +113,8 @@ absl::StatusOr<Event> ParseEventJson(std::string_view json, int64_t now) {
   if (!event.ip && event.domain.empty()) {
     return absl::InvalidArgumentError("an event needs 'ip' or 'domain'");
   }
-  for (auto [field, target] : {std::pair{"mail_from", &event.mail_from},
-                               std::pair{"helo", &event.helo}}) {
+  for (auto [field, target] :
+       {std::pair{"mail_from", &event.mail_from}, std::pair{"helo", &event.helo}}) {
     auto s = OptionalString(*obj, field, 1024);
     if (!s.ok()) return s.status();
     if (*s != nullptr) *target = std::string(**s);

@@ -31,7 +31,7 @@ struct Event {
   EventType type = EventType::kDelivered;
   int64_t time = 0;  // unix seconds
   std::optional<IpAddress> ip;
-  std::string domain;  // DKIM-verified d=, normalised; empty when none was verified
+  std::string domain;     // DKIM-verified d=, normalised; empty when none was verified
   std::string mail_from;  // claims: recorded, never earn good standing
   std::string helo;
   std::string reporter;

@@ -110,27 +110,34 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
   const double spam_bar = was(kCategorySpam) ? p.spam_max_score / p.hysteresis : p.spam_max_score;
   const int spam_reporters = was(kCategorySpam) ? 1 : p.spam_min_reporters;
   if (e.score <= spam_bar && e.credible_reporters >= spam_reporters) {
-    list(kCategorySpam,
-         [&] { return absl::StrFormat("spam: %.1f credible complaints from %d reporters over %.0f messages "
-                         "(score %d)",
-                         e.credible, e.credible_reporters, e.volume, e.score); });
+    list(kCategorySpam, [&] {
+      return absl::StrFormat(
+          "spam: %.1f credible complaints from %d reporters over %.0f messages "
+          "(score %d)",
+          e.credible, e.credible_reporters, e.volume, e.score);
+    });
   }
   if (reaches(kCategoryTrap, traps, p.trap_min_hits) &&
       (e.trap_reporters >= p.trap_min_reporters || e.trap_from_trusted ||
        (was(kCategoryTrap) && e.trap_reporters >= 1))) {
-    list(kCategoryTrap, [&] { return absl::StrFormat("spamtrap hits: %.1f (trust-weighted) from %d reporters",
-                                        e.traps, e.trap_reporters); });
+    list(kCategoryTrap, [&] {
+      return absl::StrFormat("spamtrap hits: %.1f (trust-weighted) from %d reporters", e.traps,
+                             e.trap_reporters);
+    });
   }
   if (reaches(kCategoryBot, bots, p.bot_min_reports)) {
-    list(kCategoryBot,
-         [&] { return absl::StrFormat("reported as a bot / compromised host (%.1f trust-weighted reports)",
-                         e.bots); });
+    list(kCategoryBot, [&] {
+      return absl::StrFormat("reported as a bot / compromised host (%.1f trust-weighted reports)",
+                             e.bots);
+    });
   }
   if (rec.verified_volume_ever == 0 && reaches(kCategoryForgery, forgeries, p.forgery_min)) {
-    list(kCategoryForgery,
-         [&] { return absl::StrFormat("forgery: %.1f authentication failures for names it claimed, and no "
-                         "verified mail ever",
-                         e.forgeries); });
+    list(kCategoryForgery, [&] {
+      return absl::StrFormat(
+          "forgery: %.1f authentication failures for names it claimed, and no "
+          "verified mail ever",
+          e.forgeries);
+    });
   }
   if (explain && e.complaint_reporters > e.credible_reporters) {
     e.reasons.push_back(absl::StrFormat(
@@ -139,8 +146,8 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
         e.complaint_reporters - e.credible_reporters));
   }
   if (explain && rec.delisted_at > 0) {
-    e.reasons.push_back(absl::StrFormat("delisted on request at %d; earlier evidence set aside",
-                                        rec.delisted_at));
+    e.reasons.push_back(
+        absl::StrFormat("delisted on request at %d; earlier evidence set aside", rec.delisted_at));
   }
 
   e.good_standing = e.listed == 0 && vouched;
@@ -152,8 +159,8 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
   }
   if (explain && e.listed == 0 && !e.good_standing && e.volume > 0 &&
       age_days < p.new_subject_days) {
-    e.reasons.push_back(absl::StrFormat("first seen %.1f days ago: too new for good standing",
-                                        age_days));
+    e.reasons.push_back(
+        absl::StrFormat("first seen %.1f days ago: too new for good standing", age_days));
   }
   return e;
 }

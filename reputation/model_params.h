@@ -11,9 +11,9 @@ struct ModelParams {
   // Reporters.
   double untrusted_cap_per_day = 10;  // per subject, per day, per event type, trust < 1.0
   // Score: Beta posterior of the complaint rate.
-  double rate_threshold = 0.003;  // tau
-  double prior_alpha = 0.5;       // a0
-  double prior_beta = 499.5;      // b0
+  double rate_threshold = 0.003;   // tau
+  double prior_alpha = 0.5;        // a0
+  double prior_beta = 499.5;       // b0
   double confidence_volume = 500;  // confidence = 1 - exp(-V / confidence_volume)
   // Listing bars.
   double spam_max_score = 5;
@@ -23,7 +23,7 @@ struct ModelParams {
   double bot_min_reports = 1;
   double forgery_min = 10;
   double evidence_floor = 0.05;  // decayed evidence below this no longer counts a reporter in
-  double hysteresis = 0.5;  // a listing ends when its evidence is below this share of its bar
+  double hysteresis = 0.5;       // a listing ends when its evidence is below this share of its bar
   // Good standing and the allow list.
   double good_min_score = 80;
   double good_min_confidence = 0.5;

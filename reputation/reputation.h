@@ -50,10 +50,10 @@ struct Override {
   std::string subject;  // normalised IP text, CIDR prefix, or domain
   Action action = Action::kBlock;
   std::string reason;
-  std::string txt;       // optional TXT text for DNS (imports carry their own)
-  int category = 0;      // for kBlock/kPolicy: category code served; 0 = manual (20) / policy (10)
+  std::string txt;   // optional TXT text for DNS (imports carry their own)
+  int category = 0;  // for kBlock/kPolicy: category code served; 0 = manual (20) / policy (10)
   int64_t created = 0;
-  int64_t expires = 0;   // unix seconds, 0 = never
+  int64_t expires = 0;  // unix seconds, 0 = never
 };
 
 struct CategoryListing {
@@ -76,9 +76,9 @@ struct SubjectReport {
   int complaint_reporters = 0;
   int64_t first_seen = 0, last_seen = 0;
   bool good_standing = false;
-  bool shared = false;      // ip only
+  bool shared = false;  // ip only
   int allow_trust = -1;
-  std::string aggregate;    // the /24 or /64 of an IP, the organisational domain of a domain
+  std::string aggregate;         // the /24 or /64 of an IP, the organisational domain of a domain
   int aggregate_listed_ips = 0;  // ip only: listed IPs in the same prefix
   std::optional<Override> override_entry;
   int64_t delisted_at = 0;

@@ -97,8 +97,7 @@ std::optional<std::string> NormalizeDomain(std::string_view name) {
   } else {
     char* converted = nullptr;
     std::string input(name);
-    int rc = idn2_to_ascii_8z(input.c_str(), &converted,
-                              IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+    int rc = idn2_to_ascii_8z(input.c_str(), &converted, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
     if (rc != IDN2_OK) return std::nullopt;
     out = absl::AsciiStrToLower(converted);
     idn2_free(converted);

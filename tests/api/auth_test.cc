@@ -11,8 +11,8 @@ namespace {
 using repd::testing::Sha256Hex;
 
 TEST(TokenStoreTest, AuthenticatesByDigestAndRole) {
-  auto store = TokenStore::Create({{"feed", "feedback", Sha256Hex("s3cret")},
-                                   {"ops", "admin", Sha256Hex("root-token")}});
+  auto store = TokenStore::Create(
+      {{"feed", "feedback", Sha256Hex("s3cret")}, {"ops", "admin", Sha256Hex("root-token")}});
   ASSERT_TRUE(store.ok()) << store.status();
   auto id = store->Authenticate("Bearer s3cret");
   EXPECT_EQ(id.outcome, TokenStore::Outcome::kOk);

@@ -73,8 +73,7 @@ TEST(ConfigHttpTest, ErrorsNameTheKey) {
       {"[http]\ntls_listen = [1]", "http.tls_listen"},
       {"http = 3", "'http'"},
       {"tokens = 3", "tokens"},
-      {"[[tokens]]\nrole = \"admin\"\nsha256 = \"" + std::string(64, 'a') + "\"",
-       "tokens[0].name"},
+      {"[[tokens]]\nrole = \"admin\"\nsha256 = \"" + std::string(64, 'a') + "\"", "tokens[0].name"},
       {"[[tokens]]\nname = \"a\"\nrole = \"root\"\nsha256 = \"" + std::string(64, 'a') + "\"",
        "tokens[0].role"},
       {"[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"xyz\"", "tokens[0].sha256"},
@@ -82,8 +81,8 @@ TEST(ConfigHttpTest, ErrorsNameTheKey) {
            "\"\ntoken = \"plain\"",
        "tokens[0].token"},
       {"[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" + std::string(64, 'a') +
-           "\"\n[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" +
-           std::string(64, 'b') + "\"",
+           "\"\n[[tokens]]\nname = \"a\"\nrole = \"admin\"\nsha256 = \"" + std::string(64, 'b') +
+           "\"",
        "tokens[1].name"},
   };
   for (const auto& c : cases) {

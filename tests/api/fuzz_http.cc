@@ -40,9 +40,8 @@ repd::api::Api& TheApi() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string out;
-  size_t answers =
-      repd::api::ServeBytes(TheApi(), std::string_view(reinterpret_cast<const char*>(data), size),
-                            &out);
+  size_t answers = repd::api::ServeBytes(
+      TheApi(), std::string_view(reinterpret_cast<const char*>(data), size), &out);
   if (answers > 0 && out.compare(0, 9, "HTTP/1.1 ") != 0 && out.compare(0, 9, "HTTP/1.0 ") != 0) {
     std::abort();
   }

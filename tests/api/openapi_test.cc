@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
-#include <fstream>
 #include <sstream>
 
 #include "api/router.h"
@@ -171,8 +171,8 @@ TEST(OpenApiTest, DocumentsEveryRouteAndOnlyRoutes) {
       EXPECT_TRUE(shown.contains(s)) << op.method << " " << op.path << ": no example of " << s;
     }
     for (int s : shown) {
-      EXPECT_TRUE(op.statuses.contains(s)) << op.method << " " << op.path << ": " << s
-                                           << " is shown but not documented";
+      EXPECT_TRUE(op.statuses.contains(s))
+          << op.method << " " << op.path << ": " << s << " is shown but not documented";
     }
   }
   for (int r = 0; r < kRouteCount - 1; ++r) {
@@ -191,7 +191,7 @@ class OpenApiServerTest : public testing::ServerFixture {
     if (e.contains("token")) {
       const std::string& t = e.at("token");
       headers += "Authorization: Bearer ";
-      headers += t == "admin" ? testing::kAdminToken
+      headers += t == "admin"      ? testing::kAdminToken
                  : t == "feedback" ? testing::kFeedToken
                                    : "not-a-configured-token";
       headers += "\r\n";
@@ -223,7 +223,8 @@ TEST_F(OpenApiServerTest, EveryExampleGetsItsDocumentedStatus) {
   StartServer(options, &verifier);
   Document doc = Load();
   std::vector<Example> all = doc.generic;
-  for (const auto& op : doc.operations) all.insert(all.end(), op.examples.begin(), op.examples.end());
+  for (const auto& op : doc.operations)
+    all.insert(all.end(), op.examples.begin(), op.examples.end());
   ASSERT_GT(all.size(), 40u);
   for (const auto& e : all) {
     int want = std::stoi(e.at("status"));

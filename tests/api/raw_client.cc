@@ -19,7 +19,8 @@ std::string RawResponse::Header(const std::string& name) const {
     size_t colon = head.find(':', pos);
     size_t end = head.find("\r\n", pos);
     if (colon == std::string::npos || (end != std::string::npos && colon > end)) continue;
-    if (colon - pos == name.size() && strncasecmp(head.data() + pos, name.data(), name.size()) == 0) {
+    if (colon - pos == name.size() &&
+        strncasecmp(head.data() + pos, name.data(), name.size()) == 0) {
       size_t v = colon + 1;
       while (v < head.size() && head[v] == ' ') ++v;
       return head.substr(v, (end == std::string::npos ? head.size() : end) - v);

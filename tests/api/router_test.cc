@@ -48,9 +48,9 @@ TEST(RouterTest, CapturesAndDecodesParameters) {
 }
 
 TEST(RouterTest, RejectsNearMisses) {
-  for (const char* target : {"/", "", "/v1/ip", "/v1/ip/", "/v1/ip/1.2.3.4/", "/v1/ip//x",
-                             "/v1/ip/a/b", "/healthz/", "/v1/overrides/ip", "/V1/check",
-                             "/v1/repute/a/b", "healthz", "/v1/checkx"}) {
+  for (const char* target :
+       {"/", "", "/v1/ip", "/v1/ip/", "/v1/ip/1.2.3.4/", "/v1/ip//x", "/v1/ip/a/b", "/healthz/",
+        "/v1/overrides/ip", "/V1/check", "/v1/repute/a/b", "healthz", "/v1/checkx"}) {
     EXPECT_EQ(MatchRoute("GET", target).route, Route::kUnknown) << target;
   }
 }

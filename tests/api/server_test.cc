@@ -9,12 +9,12 @@
 namespace repd::api {
 namespace {
 
+using repd::testing::RunCommand;
 using testing::Json;
 using testing::RawClient;
 using testing::RawResponse;
 using testing::RequestText;
 using testing::ServerFixture;
-using repd::testing::RunCommand;
 
 class ServerTest : public ServerFixture {};
 
@@ -75,8 +75,9 @@ TEST_F(ServerTest, DeclaredOversizedBodyGets413WithoutBeingRead) {
   o.body_limit = 100;
   StartServer(o);
   RawClient c(port_);
-  c.Send("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-         "Content-Length: 100000\r\n\r\n{\"ip\":");
+  c.Send(
+      "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 100000\r\n\r\n{\"ip\":");
   RawResponse r = c.Read();
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(testing::ErrorCode(r.body), "body_too_large");
@@ -89,18 +90,20 @@ TEST_F(ServerTest, ChunkedBodyOverTheLimitGets413) {
   StartServer(o);
   RawClient c(port_);
   std::string chunk(80, ' ');
-  c.Send("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-         "Transfer-Encoding: chunked\r\n\r\n50\r\n" + chunk + "\r\n50\r\n" + chunk +
-         "\r\n0\r\n\r\n");
+  c.Send(
+      "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n50\r\n" +
+      chunk + "\r\n50\r\n" + chunk + "\r\n0\r\n\r\n");
   EXPECT_EQ(c.Read().status, 413);
 }
 
 TEST_F(ServerTest, ChunkedBodyWithinTheLimitIsServed) {
   StartServer(testing::OptionsWithTokens());
   RawClient c(port_);
-  c.Send("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-         "Transfer-Encoding: chunked\r\n\r\n6\r\n{\"ip\":\r\nb\r\n\"192.0.2.5\"\r\n1\r\n}\r\n"
-         "0\r\n\r\n");
+  c.Send(
+      "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n6\r\n{\"ip\":\r\nb\r\n\"192.0.2.5\"\r\n1\r\n}\r\n"
+      "0\r\n\r\n");
   RawResponse r = c.Read();
   ASSERT_EQ(r.status, 200) << r.body;
   c.Send(RequestText("GET", "/healthz"));  // the connection is still usable
@@ -161,8 +164,9 @@ TEST_F(ServerTest, SlowBodyIsClosedByTheReadTimeout) {
   o.read_timeout = 1;
   StartServer(o);
   RawClient c(port_);
-  c.Send("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-         "Content-Length: 50\r\n\r\n{");
+  c.Send(
+      "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 50\r\n\r\n{");
   EXPECT_TRUE(c.ClosedWithin(3));
 }
 
@@ -208,8 +212,9 @@ TEST_F(ServerTest, StopClosesIdleConnectionsAndRefusesNewOnes) {
 TEST_F(ServerTest, Expect100ContinueGetsAnInterimAnswer) {
   StartServer(testing::OptionsWithTokens());
   RawClient c(port_);
-  c.Send("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-         "Expect: 100-continue\r\nContent-Length: 18\r\n\r\n");
+  c.Send(
+      "POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Expect: 100-continue\r\nContent-Length: 18\r\n\r\n");
   RawResponse interim = c.Read();
   EXPECT_EQ(interim.status, 100);
   c.Send(R"({"ip":"192.0.2.1"})");
@@ -267,11 +272,11 @@ TEST_F(ServerTest, TlsListenerServesHttps) {
   o.tls_cert = dir + "/cert.pem";
   o.tls_key = dir + "/key.pem";
   StartServer(o);
-  std::string out = RunCommand("curl -sS --max-time 10 --cacert " + dir +
-                                   "/cert.pem https://127.0.0.1:" + std::to_string(tls_port) +
-                                   "/v1/ip/192.0.2.8 https://127.0.0.1:" +
-                                   std::to_string(tls_port) + "/healthz",
-                               &rc);
+  std::string out =
+      RunCommand("curl -sS --max-time 10 --cacert " + dir +
+                     "/cert.pem https://127.0.0.1:" + std::to_string(tls_port) +
+                     "/v1/ip/192.0.2.8 https://127.0.0.1:" + std::to_string(tls_port) + "/healthz",
+                 &rc);
   EXPECT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("\"subject\":\"192.0.2.8\""), std::string::npos) << out;
   EXPECT_NE(out.find("\"status\":\"ok\""), std::string::npos) << out;

@@ -67,9 +67,8 @@ int main(int argc, char** argv) {
     for (const auto& m : messages) {
       auto session = verifier.Start();
       (void)session->Feed(m);
-      session->Finish([&](repd::dkim::MessageResult r) {
-        passed += r.result == repd::dkim::Result::kPass;
-      });
+      session->Finish(
+          [&](repd::dkim::MessageResult r) { passed += r.result == repd::dkim::Result::kPass; });
       ++verified;
     }
     elapsed = std::chrono::duration<double>(Clock::now() - start).count();

@@ -53,8 +53,8 @@ bool Matches(const std::string& expected, Result got) {
 void RunColumn(bool legacy) {
   auto cases = Manifest();
   if (cases.empty()) GTEST_SKIP() << "no corpus at " << SharedDir() << "/conformance/mail-dkim";
-  testing::FakeDns dns(testing::FakeDns::LoadMailDkimFile(SharedDir() +
-                                                          "/conformance/mail-dkim/FAKE_DNS.dat"));
+  testing::FakeDns dns(
+      testing::FakeDns::LoadMailDkimFile(SharedDir() + "/conformance/mail-dkim/FAKE_DNS.dat"));
   VerifierOptions options;
   options.legacy = legacy;
   int checked = 0, passed = 0;

@@ -4,8 +4,8 @@
 // empty body, l= and 8-bit headers.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 
 #include "dkim/crypto.h"
@@ -64,7 +64,8 @@ std::vector<Sample> Samples(const std::string& rsa_selector, const std::string& 
 
 TEST(CrossImplementationTest, RepdSignaturesVerifyWithDkimpyAndLibopendkim) {
   const char* shared = std::getenv("REPD_SHARED_DIR");
-  std::string harness = std::string(shared ? shared : "../shared") + "/bench/dkim/verify_libopendkim.c";
+  std::string harness =
+      std::string(shared ? shared : "../shared") + "/bench/dkim/verify_libopendkim.c";
   int code = 0;
   Shell("/usr/bin/python3 -c 'import dkim'", &code);
   if (code != 0) GTEST_SKIP() << "python3-dkim is not installed";

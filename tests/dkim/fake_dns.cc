@@ -34,10 +34,14 @@ std::map<std::string, FakeRecord> FakeDns::LoadMailDkimFile(const std::string& p
     std::string name = Lower(line.substr(0, space));
     std::string rest = line.substr(line.find_first_not_of(" \t", space));
     FakeRecord r;
-    if (rest == "NXDOMAIN") r.kind = FakeRecord::Kind::kNxDomain;
-    else if (rest.find("~~Query timed out~~") == 0) r.kind = FakeRecord::Kind::kTimeout;
-    else if (rest.find("~~SERVFAIL~~") == 0) r.kind = FakeRecord::Kind::kServFail;
-    else r.txt = rest == "\"\"" ? "" : rest;
+    if (rest == "NXDOMAIN")
+      r.kind = FakeRecord::Kind::kNxDomain;
+    else if (rest.find("~~Query timed out~~") == 0)
+      r.kind = FakeRecord::Kind::kTimeout;
+    else if (rest.find("~~SERVFAIL~~") == 0)
+      r.kind = FakeRecord::Kind::kServFail;
+    else
+      r.txt = rest == "\"\"" ? "" : rest;
     out[name] = r;
   }
   return out;

@@ -69,25 +69,38 @@ TEST_F(ApiRoutesTest, EveryRouteAndItsErrors) {
   EXPECT_EQ(Call("-H 'Content-Type: text/plain' -d x " + base_ + "/v1/check").status, 415);
 
   // Feedback: tokens and roles.
-  std::string event = "-d '{\"id\":\"r1\",\"type\":\"spamtrap\",\"ip\":\"192.0.2.9\","
-                      "\"reporter\":\"traps\",\"count\":3}' ";
+  std::string event =
+      "-d '{\"id\":\"r1\",\"type\":\"spamtrap\",\"ip\":\"192.0.2.9\","
+      "\"reporter\":\"traps\",\"count\":3}' ";
   EXPECT_EQ(Call(json + event + base_ + "/v1/feedback").status, 401);
-  EXPECT_EQ(Call(json + "-H 'Authorization: Bearer wrong' " + event + base_ + "/v1/feedback").status, 401);
-  auto fed = Call(json + "-H 'Authorization: Bearer " + kFeed + "' " + event + base_ + "/v1/feedback");
+  EXPECT_EQ(
+      Call(json + "-H 'Authorization: Bearer wrong' " + event + base_ + "/v1/feedback").status,
+      401);
+  auto fed =
+      Call(json + "-H 'Authorization: Bearer " + kFeed + "' " + event + base_ + "/v1/feedback");
   EXPECT_EQ(fed.status, 200) << fed.body;
-  EXPECT_EQ(Call(json + "-H 'Authorization: Bearer " + kFeed + "' -X PUT -d '{\"action\":\"block\",\"reason\":\"x\"}' " +
-                 base_ + "/v1/overrides/ip/192.0.2.50").status,
+  EXPECT_EQ(Call(json + "-H 'Authorization: Bearer " + kFeed +
+                 "' -X PUT -d '{\"action\":\"block\",\"reason\":\"x\"}' " + base_ +
+                 "/v1/overrides/ip/192.0.2.50")
+                .status,
             403);
 
   // Overrides (admin).
   const std::string admin = json + "-H 'Authorization: Bearer " + kAdmin + "' ";
   EXPECT_EQ(Call(admin + "-X PUT -d '{\"action\":\"block\",\"reason\":\"ticket 7\"}' " + base_ +
-                 "/v1/overrides/ip/192.0.2.50").status,
+                 "/v1/overrides/ip/192.0.2.50")
+                .status,
             200);
-  EXPECT_EQ(Call("-H 'Authorization: Bearer " + std::string(kAdmin) + "' " + base_ + "/v1/overrides").status, 200);
+  EXPECT_EQ(
+      Call("-H 'Authorization: Bearer " + std::string(kAdmin) + "' " + base_ + "/v1/overrides")
+          .status,
+      200);
   EXPECT_EQ(Call(admin + "-X DELETE " + base_ + "/v1/overrides/ip/192.0.2.50").status, 200);
   EXPECT_EQ(Call(admin + "-X DELETE " + base_ + "/v1/overrides/ip/192.0.2.50").status, 404);
-  EXPECT_EQ(Call(admin + "-X PUT -d '{\"action\":\"explode\"}' " + base_ + "/v1/overrides/ip/192.0.2.51").status, 400);
+  EXPECT_EQ(
+      Call(admin + "-X PUT -d '{\"action\":\"explode\"}' " + base_ + "/v1/overrides/ip/192.0.2.51")
+          .status,
+      400);
 
   // Delisting: public, audited, rate limited per client.
   auto delist = Call(json + "-d '{\"ip\":\"192.0.2.9\"}' " + base_ + "/v1/delist");
@@ -106,8 +119,10 @@ TEST_F(ApiRoutesTest, EveryRouteAndItsErrors) {
   EXPECT_EQ(Call(base_ + "/v1/repute/nope/example.com/spam").status, 404);
 
   // Verify: an unsigned message gets dkim=none; a body over the limit 413.
-  auto verify = Call("-H 'Content-Type: message/rfc822' --data-binary $'From: a@example.com\\r\\n"
-                     "Subject: x\\r\\n\\r\\nhello\\r\\n' " + base_ + "/v1/verify");
+  auto verify = Call(
+      "-H 'Content-Type: message/rfc822' --data-binary $'From: a@example.com\\r\\n"
+      "Subject: x\\r\\n\\r\\nhello\\r\\n' " +
+      base_ + "/v1/verify");
   EXPECT_EQ(verify.status, 200) << verify.body;
   EXPECT_NE(verify.body.find("dkim=none"), std::string::npos) << verify.body;
 

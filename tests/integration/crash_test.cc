@@ -5,8 +5,8 @@
 #include <signal.h>
 
 #include <atomic>
-#include <cstdio>
 #include <boost/json.hpp>
+#include <cstdio>
 #include <thread>
 
 #include "tests/support/repd_process.h"
@@ -21,7 +21,8 @@ std::string Batch(int batch) {
   std::string out;
   for (int i = 0; i < kPerBatch; ++i) {
     out += R"({"id":"crash-)" + std::to_string(batch) + "-" + std::to_string(i) +
-           R"(","type":"delivered","ip":"192.0.2.10","reporter":"mbp"})" "\n";
+           R"(","type":"delivered","ip":"192.0.2.10","reporter":"mbp"})"
+           "\n";
   }
   return out;
 }
@@ -80,8 +81,7 @@ TEST(CrashTest, EveryAcknowledgedEventSurvivesSigkillAndNoneCountsTwice) {
     auto r = Post(repd->http_port(), Batch(b));
     ASSERT_EQ(r.status, 200) << r.body;
     if (b < acked) {
-      EXPECT_EQ(boost::json::parse(r.body).as_object().at("duplicate").to_number<int>(),
-                kPerBatch);
+      EXPECT_EQ(boost::json::parse(r.body).as_object().at("duplicate").to_number<int>(), kPerBatch);
     }
   }
   EXPECT_NEAR(Volume(repd->http_port()), sent_batches * kPerBatch, 0.5);

@@ -17,8 +17,7 @@ constexpr const char* kToken = "integration-feed-token";
 
 std::string Config() {
   return std::string("[[tokens]]\nname = \"feed\"\nrole = \"feedback\"\nsha256 = \"") +
-         Sha256Hex(kToken) +
-         "\"\n[[reporters.known]]\nname = \"traps\"\ntrust = 1.0\n";
+         Sha256Hex(kToken) + "\"\n[[reporters.known]]\nname = \"traps\"\ntrust = 1.0\n";
 }
 
 HttpResponse PostFeedback(int port, const std::string& ndjson) {
@@ -51,12 +50,14 @@ TEST(ServeTest, FeedbackListsOverDnsAndHttpAndSurvivesRestart) {
 
   // Feedback without the token is refused; with it, accepted and durable.
   std::string events =
-      R"({"id":"it-1","type":"spamtrap","ip":"1.2.3.4","reporter":"traps","count":2})" "\n"
-      R"({"id":"it-2","type":"spamtrap","ip":"1.2.3.4","reporter":"traps"})" "\n";
-  EXPECT_EQ(HttpRequest(http, "POST", "/v1/feedback", events,
-                        {{"Content-Type", "application/x-ndjson"}})
-                .status,
-            401);
+      R"({"id":"it-1","type":"spamtrap","ip":"1.2.3.4","reporter":"traps","count":2})"
+      "\n"
+      R"({"id":"it-2","type":"spamtrap","ip":"1.2.3.4","reporter":"traps"})"
+      "\n";
+  EXPECT_EQ(
+      HttpRequest(http, "POST", "/v1/feedback", events, {{"Content-Type", "application/x-ndjson"}})
+          .status,
+      401);
   auto posted = PostFeedback(http, events);
   ASSERT_EQ(posted.status, 200) << posted.body;
   auto answer = boost::json::parse(posted.body).as_object();
@@ -89,7 +90,8 @@ TEST(ServeTest, FeedbackListsOverDnsAndHttpAndSurvivesRestart) {
   EXPECT_EQ(Dig(repd->dns_port(), "4.3.2.1.bl.repd.test", "A").AnswerData("A"),
             std::vector<std::string>{"127.0.0.3"});
   ip = HttpRequest(repd->http_port(), "GET", "/v1/ip/1.2.3.4");
-  EXPECT_NEAR(boost::json::parse(ip.body).as_object().at("counts").at("traps").to_number<double>(), 3, 0.01);
+  EXPECT_NEAR(boost::json::parse(ip.body).as_object().at("counts").at("traps").to_number<double>(),
+              3, 0.01);
   // The same events again: duplicates, counted once.
   posted = PostFeedback(repd->http_port(), events);
   EXPECT_EQ(boost::json::parse(posted.body).as_object().at("duplicate").to_number<int>(), 2);
@@ -124,22 +126,22 @@ TEST(ServeTest, BusyPortAndUnwritableDataDirAreOneLineErrors) {
   ASSERT_TRUE(first);
   std::string dir = MakeTempDir("repd-busy");
   std::string out;
-  int code = RunRepd("serve --data-dir " + dir + "/var --dns-listen 127.0.0.1:" +
-                         std::to_string(first->dns_port()) + " --http-listen 127.0.0.1:" +
-                         std::to_string(PickFreePort()),
+  int code = RunRepd("serve --data-dir " + dir +
+                         "/var --dns-listen 127.0.0.1:" + std::to_string(first->dns_port()) +
+                         " --http-listen 127.0.0.1:" + std::to_string(PickFreePort()),
                      &out);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find(std::to_string(first->dns_port())), std::string::npos) << out;
-  code = RunRepd("serve --data-dir " + dir + "/var2 --dns-listen 127.0.0.1:" +
-                     std::to_string(PickFreePort()) + " --http-listen 127.0.0.1:" +
-                     std::to_string(first->http_port()),
+  code = RunRepd("serve --data-dir " + dir +
+                     "/var2 --dns-listen 127.0.0.1:" + std::to_string(PickFreePort()) +
+                     " --http-listen 127.0.0.1:" + std::to_string(first->http_port()),
                  &out);
   EXPECT_EQ(code, 1) << out;
   EXPECT_NE(out.find(std::to_string(first->http_port())), std::string::npos) << out;
   // The data dir of a running repd is locked.
-  code = RunRepd("serve --data-dir " + first->data_dir() + " --dns-listen 127.0.0.1:" +
-                     std::to_string(PickFreePort()) + " --http-listen 127.0.0.1:" +
-                     std::to_string(PickFreePort()),
+  code = RunRepd("serve --data-dir " + first->data_dir() +
+                     " --dns-listen 127.0.0.1:" + std::to_string(PickFreePort()) +
+                     " --http-listen 127.0.0.1:" + std::to_string(PickFreePort()),
                  &out);
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("in use"), std::string::npos) << out;
@@ -162,9 +164,12 @@ TEST(ServeTest, RefusedEventsAreReportedAndLargeBatchesAccepted) {
   auto repd = RepdProcess::Start(options);
   ASSERT_TRUE(repd);
   std::string events =
-      R"({"id":"ok-1","type":"delivered","ip":"192.0.2.1","reporter":"traps"})" "\n"
-      R"({"id":"old-1","type":"delivered","ip":"192.0.2.1","reporter":"traps","time":1000000000})" "\n"
-      R"({"id":"bad-1","type":"nope","ip":"192.0.2.1","reporter":"traps"})" "\n";
+      R"({"id":"ok-1","type":"delivered","ip":"192.0.2.1","reporter":"traps"})"
+      "\n"
+      R"({"id":"old-1","type":"delivered","ip":"192.0.2.1","reporter":"traps","time":1000000000})"
+      "\n"
+      R"({"id":"bad-1","type":"nope","ip":"192.0.2.1","reporter":"traps"})"
+      "\n";
   auto posted = PostFeedback(repd->http_port(), events);
   ASSERT_EQ(posted.status, 200) << posted.body;
   auto answer = boost::json::parse(posted.body).as_object();
@@ -180,7 +185,8 @@ TEST(ServeTest, RefusedEventsAreReportedAndLargeBatchesAccepted) {
   std::string big;
   for (int i = 0; big.size() < 1'500'000; ++i) {
     big += R"({"id":"big-)" + std::to_string(i) +
-           R"(","type":"delivered","ip":"198.51.100.1","reporter":"traps","count":1})" "\n";
+           R"(","type":"delivered","ip":"198.51.100.1","reporter":"traps","count":1})"
+           "\n";
   }
   const int lines = static_cast<int>(std::count(big.begin(), big.end(), '\n'));
   posted = PostFeedback(repd->http_port(), big);

@@ -62,9 +62,8 @@ void BM_EngineIngest(benchmark::State& state) {
   // The index catches up on the refresher thread; how far behind was it at the end?
   auto start = std::chrono::steady_clock::now();
   (*rep)->WaitForIndex();
-  state.counters["index_catch_up_ms"] = std::chrono::duration<double, std::milli>(
-                                            std::chrono::steady_clock::now() - start)
-                                            .count();
+  state.counters["index_catch_up_ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   state.counters["index_subjects"] = static_cast<double>((*rep)->index().Current()->Size());
 }
 BENCHMARK(BM_EngineIngest)->Unit(benchmark::kMillisecond)->MinTime(5)->UseRealTime();
@@ -73,7 +72,7 @@ BENCHMARK(BM_EngineIngest)->Unit(benchmark::kMillisecond)->MinTime(5)->UseRealTi
 // (the event under its id, and one value per subject it touches: ip, domain, organisational
 // domain), one synced WriteBatch per 5,000 events.
 void BM_RocksDbPlainPutAnchor(benchmark::State& state) {
-rocksdb::Options options;
+  rocksdb::Options options;
   options.create_if_missing = true;
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(options, testing::MakeTempDir("repd-anchor"), &raw);
@@ -126,7 +125,8 @@ void BM_IndexLookupIp(benchmark::State& state) {
   ListingIndex& index = BigIndex();
   std::mt19937 rng(2);
   std::vector<IpAddress> queries;
-  for (int i = 0; i < 4096; ++i) queries.push_back(IpAddress::FromV4(0x0b000000 + rng() % 7'000'000));
+  for (int i = 0; i < 4096; ++i)
+    queries.push_back(IpAddress::FromV4(0x0b000000 + rng() % 7'000'000));
   size_t i = 0, hits = 0;
   for (auto _ : state) {
     auto snapshot = index.Current();

@@ -42,7 +42,8 @@ TEST(ListingIndexTest, DeltasFoldIntoTheBaseWithoutLosingAnything) {
   for (uint32_t round = 0; round < 4; ++round) {
     std::vector<ListingChange> changes;
     for (uint32_t i = 0; i < 3000; ++i) {
-      changes.push_back({false, IpAddress::FromV4(0x0a000000 + round * 3000 + i), {}, {}, Listed(3)});
+      changes.push_back(
+          {false, IpAddress::FromV4(0x0a000000 + round * 3000 + i), {}, {}, Listed(3)});
     }
     index.Apply(std::move(changes));
   }

@@ -65,7 +65,7 @@ TEST_F(ModelTest, UntrustedReporterIsCappedPerDayAndWeighted) {
   Add(&rec, "someone", EventType::kSpamtrap, 50, kT0);
   Add(&rec, "someone", EventType::kSpamtrap, 50, kT0 + 60);
   Evaluation e = model_.Evaluate(rec, kT0 + 60);
-  EXPECT_NEAR(e.traps, 10 * 0.25, 1e-3);  // capped at 10 raw, times trust
+  EXPECT_NEAR(e.traps, 10 * 0.25, 1e-3);                       // capped at 10 raw, times trust
   Add(&rec, "someone", EventType::kSpamtrap, 50, kT0 + kDay);  // a new day: a new allowance
   e = model_.Evaluate(rec, kT0 + kDay);
   EXPECT_NEAR(e.traps, 2.5 * std::exp2(-1.0 / 14) + 2.5, 1e-3);
@@ -95,7 +95,8 @@ TEST_F(ModelTest, ComplaintsWithoutVolumeMoveNeitherScoreNorListing) {
   EXPECT_EQ(e.score, model_.Score(0, 5000));
   EXPECT_EQ(e.complaint_reporters, 2);
   bool shown = false;
-  for (const auto& r : e.reasons) shown |= r.find("without reporting any volume") != std::string::npos;
+  for (const auto& r : e.reasons)
+    shown |= r.find("without reporting any volume") != std::string::npos;
   EXPECT_TRUE(shown);
 }
 
@@ -117,9 +118,9 @@ TEST_F(ModelTest, SpamNeedsLowScoreAndTwoCredibleReporters) {
 TEST_F(ModelTest, TrapNeedsTwoReportersOrOneTrusted) {
   Record untrusted;
   Add(&untrusted, "someone", EventType::kSpamtrap, 10, kT0);  // 2.5 weighted, one reporter
-  Add(&untrusted, "other", EventType::kSpamtrap, 1, kT0);    // 0.25 more: 2.75 < 3
+  Add(&untrusted, "other", EventType::kSpamtrap, 1, kT0);     // 0.25 more: 2.75 < 3
   EXPECT_EQ(model_.Evaluate(untrusted, kT0).listed, 0u);
-  Add(&untrusted, "other", EventType::kSpamtrap, 2, kT0);    // 3.25 from two reporters
+  Add(&untrusted, "other", EventType::kSpamtrap, 2, kT0);  // 3.25 from two reporters
   EXPECT_NE(model_.Evaluate(untrusted, kT0).listed & (1u << kCategoryTrap), 0u);
 
   Record trusted;
@@ -238,7 +239,8 @@ TEST_F(ModelTest, CollusionBelowFullTrustCannotListAVouchedSender) {
   EXPECT_TRUE(e.good_standing);
   // The same claims against a sender nobody trusted vouches for do list.
   Record unknown;
-  for (const char* liar : {"liar1", "liar2", "liar3"}) Add(&unknown, liar, EventType::kSpamtrap, 10, kT0);
+  for (const char* liar : {"liar1", "liar2", "liar3"})
+    Add(&unknown, liar, EventType::kSpamtrap, 10, kT0);
   EXPECT_NE(model_.Evaluate(unknown, kT0).listed & (1u << kCategoryTrap), 0u);
   // A fully trusted trap network still lists a vouched sender.
   Add(&rec, "trusted2", EventType::kSpamtrap, 3, kT0);

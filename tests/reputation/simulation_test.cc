@@ -55,14 +55,14 @@ class World {
     for (int p = 0; p < 3; ++p) {
       for (int n = 1; n <= 4; ++n) {
         for (int c = 0; c < 40; ++c) {
-          flows_.push_back({ip(30, p, 0, n), "cust" + std::to_string(p) + "-" + std::to_string(c) +
-                                                 ".example",
+          flows_.push_back({ip(30, p, 0, n),
+                            "cust" + std::to_string(p) + "-" + std::to_string(c) + ".example",
                             Role::kProviderCustomer, 75, 0, 59, 0.0005, 0});
         }
         // New good customers join during the month: their fresh domains wait for standing.
         for (int c = 0; c < 2; ++c) {
-          flows_.push_back({ip(30, p, 0, n), "newcust" + std::to_string(p) + "-" +
-                                                 std::to_string(c) + ".example",
+          flows_.push_back({ip(30, p, 0, n),
+                            "newcust" + std::to_string(p) + "-" + std::to_string(c) + ".example",
                             Role::kNewcomer, 75, kWarmupDays + 5 + 7 * c, 59, 0.0005, 0});
         }
         for (int s = 0; s < 2; ++s) {
@@ -87,8 +87,8 @@ class World {
         }
       }
       for (int n = 100; n < 103; ++n) {
-        flows_.push_back({ip(40, s, 0, n), "shop" + std::to_string(s) + std::to_string(n) +
-                                               ".example",
+        flows_.push_back({ip(40, s, 0, n),
+                          "shop" + std::to_string(s) + std::to_string(n) + ".example",
                           Role::kNeighbour, 800, 0, 59, 0.0005, 0});
       }
     }
@@ -100,8 +100,8 @@ class World {
         flows_.push_back({ip(50, b, 0, n), "", Role::kBot, 200, start, 59, 0.03, 1});
       }
       for (int n = 200; n < 202; ++n) {
-        flows_.push_back({ip(50, b, 0, n), "office" + std::to_string(b) + std::to_string(n) +
-                                               ".example",
+        flows_.push_back({ip(50, b, 0, n),
+                          "office" + std::to_string(b) + std::to_string(n) + ".example",
                           Role::kNeighbour, 300, 0, 59, 0.0005, 0});
       }
     }
@@ -200,8 +200,9 @@ TEST(SimulationTest, ModelBeatsANaiveBlocklistOnEveryFigure) {
           if (action == "reject" || action == "tempfail") {
             model_fig.bad_refused += f.msgs_per_day;
           } else if (std::getenv("REPD_SIM_DEBUG")) {
-            std::printf("passed: role %d ip %s domain %s day+%d action %s\n", static_cast<int>(f.role),
-                        f.ip.c_str(), f.domain.c_str(), day - f.first_day, action.c_str());
+            std::printf("passed: role %d ip %s domain %s day+%d action %s\n",
+                        static_cast<int>(f.role), f.ip.c_str(), f.domain.c_str(), day - f.first_day,
+                        action.c_str());
           }
           if (naive_refuses) naive_fig.bad_refused += f.msgs_per_day;
         } else {
@@ -273,8 +274,8 @@ TEST(SimulationTest, ModelBeatsANaiveBlocklistOnEveryFigure) {
               pct(model_fig.good_delayed, model_fig.good), "-");
   std::printf("%-28s %12zu %12zu\n", "innocent neighbours listed",
               model_fig.neighbours_listed.size(), naive_fig.neighbours_listed.size());
-  std::printf("%-28s %12zu %12zu\n\n", "poisoned subjects listed",
-              model_fig.poisoned_listed.size(), naive_fig.poisoned_listed.size());
+  std::printf("%-28s %12zu %12zu\n\n", "poisoned subjects listed", model_fig.poisoned_listed.size(),
+              naive_fig.poisoned_listed.size());
 
   EXPECT_GT(pct(model_fig.bad_refused, model_fig.bad), pct(naive_fig.bad_refused, naive_fig.bad));
   EXPECT_GE(pct(model_fig.bad_refused, model_fig.bad), 90);

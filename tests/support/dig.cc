@@ -43,9 +43,12 @@ DigResult Dig(int port, const std::string& name, const std::string& type,
       while (f >> flag) result.flags.push_back(flag);
       continue;
     }
-    if (line.rfind(";; ANSWER SECTION", 0) == 0) section = "answer";
-    else if (line.rfind(";; AUTHORITY SECTION", 0) == 0) section = "authority";
-    else if (line.rfind(";; ADDITIONAL SECTION", 0) == 0 || line.empty()) section.clear();
+    if (line.rfind(";; ANSWER SECTION", 0) == 0)
+      section = "answer";
+    else if (line.rfind(";; AUTHORITY SECTION", 0) == 0)
+      section = "authority";
+    else if (line.rfind(";; ADDITIONAL SECTION", 0) == 0 || line.empty())
+      section.clear();
     if (line.empty() || line[0] == ';' || section.empty()) continue;
     std::istringstream r(line);
     DigRecord rec;

@@ -12,8 +12,8 @@ struct DigRecord {
 };
 
 struct DigResult {
-  bool answered = false;  // false: timeout / no reply
-  std::string status;     // NOERROR, NXDOMAIN, REFUSED, ...
+  bool answered = false;           // false: timeout / no reply
+  std::string status;              // NOERROR, NXDOMAIN, REFUSED, ...
   std::vector<std::string> flags;  // qr aa rd ra tc ...
   std::vector<DigRecord> answer, authority;
   std::string raw;

@@ -174,14 +174,11 @@ std::unique_ptr<RepdProcess> RepdProcess::Start(RepdOptions options) {
   std::string base = options.data_dir + ".run";
   mkdir(base.c_str(), 0755);
   p->stderr_path_ = base + "/stderr.log";
-  std::vector<std::string> args = {BinaryPath(),
-                                   "serve",
-                                   "--data-dir",
-                                   options.data_dir,
-                                   "--dns-listen",
-                                   "127.0.0.1:" + std::to_string(options.dns_port),
-                                   "--http-listen",
-                                   "127.0.0.1:" + std::to_string(options.http_port)};
+  std::vector<std::string> args = {
+      BinaryPath(),    "serve",
+      "--data-dir",    options.data_dir,
+      "--dns-listen",  "127.0.0.1:" + std::to_string(options.dns_port),
+      "--http-listen", "127.0.0.1:" + std::to_string(options.http_port)};
   if (!options.config_text.empty()) {
     std::string config = base + "/repd.toml";
     WriteFile(config, options.config_text);

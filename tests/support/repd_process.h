@@ -28,7 +28,7 @@ void WriteFile(const std::string& path, const std::string& content);
 std::string Sha256Hex(const std::string& text);
 
 struct HttpResponse {
-  int status = 0;  // 0: no connection / no answer
+  int status = 0;                              // 0: no connection / no answer
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 };
