@@ -100,6 +100,8 @@ int RunServe(int argc, char** argv) {
     return 1;
   }
   const int threads = c.threads > 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
+  // One UDP socket per thread that serves them, so that `--threads 1` means one of each.
+  if (c.dns.udp_sockets == 0) c.dns.udp_sockets = threads;
 
   auto rep = reputation::Reputation::Open(c.reputation);
   if (!rep.ok()) {

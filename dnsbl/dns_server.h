@@ -40,6 +40,7 @@ struct DnsOptions {
   uint16_t max_udp_payload = 1232;  // EDNS payload advertised and honoured (RFC 9715)
   uint32_t max_amplification = 6;   // a UDP answer is at most this many times the query
   int udp_sockets = 0;              // sockets (SO_REUSEPORT) per UDP address; 0 = cores
+                                    // (repd serve passes its thread count)
   int tcp_idle_timeout_ms = 10000;
   int tcp_max_connections = 256;
   std::vector<std::string> transfer_allow = {"127.0.0.1/32", "::1/128"};  // AXFR/IXFR ACL
