@@ -182,16 +182,42 @@ class Connection {
 
 absl::Status CheckAdminUrl(std::string_view url) { return ParseUrl(url).status(); }
 
-absl::StatusOr<PostOverridesResult> PostOverrides(std::string_view url_text, std::string_view token,
-                                                  const std::vector<reputation::Override>& all,
-                                                  const PostOverridesOptions& options) {
+struct OverridesPoster::Impl {
+  Impl(const Url& url, std::string_view token, PostOverridesOptions options)
+      : target(url.prefix + "/v1/overrides"),
+        token(token),
+        options(std::move(options)),
+        conn(url, this->options.timeout) {
+    result.batch = std::max<size_t>(this->options.batch, 1);
+  }
+  const std::string target;
+  const std::string token;
+  const PostOverridesOptions options;
+  Connection conn;
+  PostOverridesResult result;
+  size_t sent = 0;
+};
+
+absl::StatusOr<std::unique_ptr<OverridesPoster>> OverridesPoster::Create(
+    std::string_view url_text, std::string_view token, PostOverridesOptions options) {
   auto url = ParseUrl(url_text);
   if (!url.ok()) return url.status();
   if (token.empty()) return absl::UnauthenticatedError("no admin token");
-  const std::string target = url->prefix + "/v1/overrides";
-  Connection conn(*url, options.timeout);
-  PostOverridesResult result;
-  result.batch = std::max<size_t>(options.batch, 1);
+  return std::unique_ptr<OverridesPoster>(
+      new OverridesPoster(std::make_unique<Impl>(*url, token, std::move(options))));
+}
+
+OverridesPoster::OverridesPoster(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+OverridesPoster::~OverridesPoster() { impl_->conn.Close(); }
+
+const PostOverridesResult& OverridesPoster::result() const { return impl_->result; }
+
+absl::Status OverridesPoster::Send(const std::vector<reputation::Override>& all) {
+  const std::string& target = impl_->target;
+  const std::string& token = impl_->token;
+  const PostOverridesOptions& options = impl_->options;
+  Connection& conn = impl_->conn;
+  PostOverridesResult& result = impl_->result;
   auto give_up_at = std::chrono::steady_clock::now();
   bool waiting = false;
   std::string body;
@@ -267,10 +293,10 @@ absl::StatusOr<PostOverridesResult> PostOverrides(std::string_view url_text, std
     }
     ++result.requests;
     start += n;
-    if (options.progress) options.progress(start, all.size());
+    impl_->sent += n;
+    if (options.progress) options.progress(impl_->sent);
   }
-  conn.Close();
-  return result;
+  return absl::OkStatus();
 }
 
 }  // namespace repd::api

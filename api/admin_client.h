@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,29 +23,43 @@ struct PostOverridesOptions {
   double timeout = 300;
   // While the server answers 503 (still starting, store unavailable), try again for this long.
   double retry_for = 30;
-  // Called after each stored batch with the number of overrides sent so far and the total.
-  std::function<void(size_t sent, size_t total)> progress;
+  // Called after each stored batch with the number of overrides sent so far.
+  std::function<void(size_t sent)> progress;
 };
 
 struct PostOverridesResult {
   size_t accepted = 0;
   std::vector<std::string> rejected;  // "SUBJECT: why", one per override the server refused
   size_t requests = 0;                // batches stored
-  size_t batch = 0;                   // overrides per request at the end (smaller after a 413)
+  size_t batch = 0;                   // overrides per request now (smaller after a 413)
 };
 
-// OK when `url` has the shape PostOverrides needs; else why not, in one line.
+// OK when `url` has the shape OverridesPoster needs; else why not, in one line.
 absl::Status CheckAdminUrl(std::string_view url);
 
-// Sends `overrides` to `url` ("http://HOST[:PORT]", with an optional path prefix) with the
-// admin bearer `token`, in batches over one kept-alive connection. Overrides the server
+// Sends overrides to `url` ("http://HOST[:PORT]", with an optional path prefix) with the
+// admin bearer `token`, in batches over one kept-alive connection, as many Send calls as the
+// caller has batches (an importer reading a file sends as it reads). Overrides the server
 // refuses one by one (a bad line) are listed in the result; anything that stops the import
-// is an error in one line: a bad URL (InvalidArgument), a refused connection or a server
-// that stays unavailable (Unavailable), a token that is wrong (Unauthenticated) or not an
-// admin's (PermissionDenied), an override too large for the server (ResourceExhausted).
-// Batches stored before an error stay stored; sending everything again is harmless.
-absl::StatusOr<PostOverridesResult> PostOverrides(
-    std::string_view url, std::string_view token,
-    const std::vector<reputation::Override>& overrides, const PostOverridesOptions& options = {});
+// is an error in one line: a refused connection or a server that stays unavailable
+// (Unavailable), a token that is wrong (Unauthenticated) or not an admin's
+// (PermissionDenied), an override too large for the server (ResourceExhausted). Batches
+// stored before an error stay stored; sending everything again is harmless.
+class OverridesPoster {
+ public:
+  // InvalidArgument for a bad URL, Unauthenticated without a token.
+  static absl::StatusOr<std::unique_ptr<OverridesPoster>> Create(std::string_view url,
+                                                                 std::string_view token,
+                                                                 PostOverridesOptions options = {});
+  ~OverridesPoster();
+
+  absl::Status Send(const std::vector<reputation::Override>& overrides);
+  const PostOverridesResult& result() const;
+
+ private:
+  struct Impl;
+  explicit OverridesPoster(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace repd::api

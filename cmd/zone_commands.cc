@@ -97,64 +97,84 @@ std::optional<ApiTarget> ReadApiTarget(const Flags& flags) {
   return target;
 }
 
-// Every listing of every file, in order; skipped lines are reported on stderr.
-std::optional<std::vector<reputation::Override>> ReadListings(const std::vector<std::string>& paths,
-                                                              bool csv,
-                                                              dnsbl::ImportOptions options,
-                                                              size_t* skipped) {
-  std::vector<reputation::Override> all;
+// Every listing of every file, in order, to `sink` in batches of `batch` as the files are
+// read; skipped lines are reported on stderr. False (after saying why) when a file cannot be
+// read or the sink fails; batches already handed over stay with the sink.
+bool StreamListings(const std::vector<std::string>& paths, bool csv, dnsbl::ImportOptions options,
+                    size_t batch, const dnsbl::ListingSink& sink, size_t* skipped) {
+  // The sink's own failure is its caller's to report.
+  bool sink_failed = false;
+  const dnsbl::ListingSink watched = [&](std::vector<reputation::Override>&& listings) {
+    absl::Status s = sink(std::move(listings));
+    sink_failed = !s.ok();
+    return s;
+  };
   for (const auto& path : paths) {
     std::ifstream in(path);
     if (!in) {
       std::cerr << "repd import: cannot read " << path << "\n";
-      return std::nullopt;
+      return false;
     }
     options.source = path;
     dnsbl::ImportWarnings warnings;
-    auto parsed = csv ? dnsbl::ParseListingsCsv(in, options, &warnings)
-                      : dnsbl::ParseRbldnsd(in, options, &warnings);
-    if (!parsed.ok()) {
-      std::cerr << "repd import: " << path << ": " << parsed.status().message() << "\n";
-      return std::nullopt;
-    }
+    absl::Status parsed = csv ? dnsbl::ParseListingsCsv(in, options, &warnings, batch, watched)
+                              : dnsbl::ParseRbldnsd(in, options, &warnings, batch, watched);
     for (const auto& w : warnings) {
       if (++*skipped <= 20) std::cerr << "repd import: skipped " << w << "\n";
     }
-    all.insert(all.end(), std::make_move_iterator(parsed->begin()),
-               std::make_move_iterator(parsed->end()));
+    if (!parsed.ok()) {
+      if (!sink_failed) std::cerr << "repd import: " << path << ": " << parsed.message() << "\n";
+      return false;
+    }
   }
   if (*skipped > 20) std::cerr << "repd import: ... " << *skipped - 20 << " more lines skipped\n";
-  return all;
+  return true;
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// `repd import --url`: the listings go to a running repd, batch by batch.
-int ImportThroughApi(ApiTarget target, size_t files, const std::vector<reputation::Override>& all,
-                     size_t skipped) {
+// `repd import --url`: the listings go to a running repd, batch by batch as they are read.
+int ImportThroughApi(ApiTarget target, const Flags& flags, bool csv,
+                     const dnsbl::ImportOptions& import_options) {
   api::PostOverridesOptions& options = target.options;
   const bool tty = isatty(STDERR_FILENO);
   if (tty) {
-    options.progress = [](size_t sent, size_t total) {
-      std::cerr << "\rrepd import: " << sent << " / " << total << " sent" << std::flush;
+    options.progress = [](size_t sent) {
+      std::cerr << "\rrepd import: " << sent << " sent" << std::flush;
     };
   }
   auto start = std::chrono::steady_clock::now();
-  auto result = api::PostOverrides(target.url, target.token, all, options);
-  if (tty && options.progress) std::cerr << "\n";
-  if (!result.ok()) {
-    std::cerr << "repd import: " << result.status().message() << "\n";
+  const size_t batch = options.batch;
+  auto poster = api::OverridesPoster::Create(target.url, target.token, std::move(options));
+  if (!poster.ok()) {
+    std::cerr << "repd import: " << poster.status().message() << "\n";
     return 1;
   }
+  absl::Status failure;
+  size_t skipped = 0;
+  const bool read = StreamListings(
+      flags.positional, csv, import_options, batch,
+      [&](std::vector<reputation::Override>&& listings) {
+        failure = (*poster)->Send(listings);
+        return failure;
+      },
+      &skipped);
+  if (tty) std::cerr << "\n";
+  const api::PostOverridesResult* result = &(*poster)->result();
+  if (!failure.ok()) {
+    std::cerr << "repd import: " << failure.message() << "\n";
+    return 1;
+  }
+  if (!read) return 1;
   for (size_t i = 0; i < result->rejected.size() && i < 20; ++i) {
     std::cerr << "repd import: refused " << result->rejected[i] << "\n";
   }
   if (result->rejected.size() > 20) {
     std::cerr << "repd import: ... " << result->rejected.size() - 20 << " more refused\n";
   }
-  std::cerr << "repd import: " << result->accepted << " listings from " << files
+  std::cerr << "repd import: " << result->accepted << " listings from " << flags.positional.size()
             << " file(s) sent to " << target.url << " in " << SecondsSince(start) << " s ("
             << result->requests << " requests of up to " << result->batch << ")"
             << (skipped ? ", " + std::to_string(skipped) + " lines skipped" : "")
@@ -264,32 +284,42 @@ int RunImport(int argc, char** argv) {
       return 2;
     }
   }
-  size_t skipped = 0;
-  auto all = ReadListings(flags.positional, *format == "csv", options, &skipped);
-  if (!all) return 1;
-  if (api) return ImportThroughApi(std::move(*target), flags.positional.size(), *all, skipped);
+  // Every file is opened before anything is sent or stored: a typo in the last name must
+  // not leave half an import behind.
+  for (const auto& path : flags.positional) {
+    if (!std::ifstream(path)) {
+      std::cerr << "repd import: cannot read " << path << "\n";
+      return 1;
+    }
+  }
+  const bool csv = *format == "csv";
+  if (api) return ImportThroughApi(std::move(*target), flags, csv, options);
   auto start = std::chrono::steady_clock::now();
   auto rep = reputation::Reputation::Open(config->reputation);
   if (!rep.ok()) {
     std::cerr << "repd: " << rep.status().message() << "\n";
     return 1;
   }
-  // In chunks, each one durable: the engine's copies (write batch, index changes) stay the
-  // size of a chunk, not of the whole file. A failure part way leaves earlier chunks stored,
-  // and importing again is harmless (an override is keyed by its subject).
-  constexpr size_t kChunk = 100000;
-  const size_t total = all->size();
-  std::vector<reputation::Override> chunk;
-  for (size_t from = 0; from < total; from += kChunk) {
-    const size_t to = std::min(total, from + kChunk);
-    chunk.assign(std::make_move_iterator(all->begin() + static_cast<ptrdiff_t>(from)),
-                 std::make_move_iterator(all->begin() + static_cast<ptrdiff_t>(to)));
-    if (auto s = (*rep)->PutOverrides(chunk); !s.ok()) {
-      std::cerr << "repd import: " << s.message() << " (" << from << " of " << total
-                << " listings stored)\n";
-      return 1;
-    }
+  // Stored as read, in durable batches: neither the files nor the engine's copies of a batch
+  // (write batch, index changes) are ever held whole. A failure part way leaves earlier
+  // batches stored, and importing again is harmless (an override is keyed by its subject).
+  constexpr size_t kBatch = 100000;
+  size_t total = 0, skipped = 0;
+  absl::Status failure;
+  const bool read = StreamListings(
+      flags.positional, csv, options, kBatch,
+      [&](std::vector<reputation::Override>&& listings) {
+        failure = (*rep)->PutOverrides(listings);
+        if (failure.ok()) total += listings.size();
+        return failure;
+      },
+      &skipped);
+  if (!failure.ok()) {
+    std::cerr << "repd import: " << failure.message() << " (" << total
+              << " listings stored before)\n";
+    return 1;
   }
+  if (!read) return 1;
   (*rep)->WaitForIndex();
   std::cerr << "repd import: " << total << " listings from " << flags.positional.size()
             << " file(s) into " << config->reputation.data_dir << " in " << SecondsSince(start)

@@ -1,5 +1,7 @@
 #include "dnsbl/zone_files.h"
 
+#include <limits>
+
 #include <charconv>
 
 #include "absl/strings/ascii.h"
@@ -170,10 +172,32 @@ bool ParseValue(std::string_view spec, const Value& defaults, Value* out) {
   return true;
 }
 
+// Hands `out` to `sink` once it holds `batch` listings (0: whenever it holds any).
+absl::Status FlushIfFull(size_t batch, const ListingSink& sink, std::vector<Override>* out) {
+  if (out->empty() || out->size() < batch) return absl::OkStatus();
+  absl::Status s = sink(std::move(*out));
+  out->clear();
+  return s;
+}
+
+constexpr size_t kWholeFile = std::numeric_limits<size_t>::max();
+
+ListingSink AppendTo(std::vector<Override>* all) {
+  return [all](std::vector<Override>&& batch) {
+    if (all->empty()) {
+      *all = std::move(batch);
+    } else {
+      all->insert(all->end(), std::make_move_iterator(batch.begin()),
+                  std::make_move_iterator(batch.end()));
+    }
+    return absl::OkStatus();
+  };
+}
+
 }  // namespace
 
-absl::StatusOr<std::vector<Override>> ParseRbldnsd(std::istream& in, const ImportOptions& options,
-                                                   ImportWarnings* warnings) {
+absl::Status ParseRbldnsd(std::istream& in, const ImportOptions& options, ImportWarnings* warnings,
+                          size_t batch, const ListingSink& sink) {
   Importer importer(options, warnings);
   std::vector<Override> out;
   Value defaults;
@@ -194,15 +218,23 @@ absl::StatusOr<std::vector<Override>> ParseRbldnsd(std::istream& in, const Impor
       continue;
     }
     importer.Add(n, s.substr(0, end), value.category, value.txt, &out);
+    if (auto st = FlushIfFull(batch, sink, &out); !st.ok()) return st;
   }
   if (in.bad()) return absl::DataLossError(absl::StrCat(options.source, ": read error"));
   importer.Finish();
-  return out;
+  return FlushIfFull(0, sink, &out);
 }
 
-absl::StatusOr<std::vector<Override>> ParseListingsCsv(std::istream& in,
-                                                       const ImportOptions& options,
-                                                       ImportWarnings* warnings) {
+absl::StatusOr<std::vector<Override>> ParseRbldnsd(std::istream& in, const ImportOptions& options,
+                                                   ImportWarnings* warnings) {
+  std::vector<Override> all;
+  auto s = ParseRbldnsd(in, options, warnings, kWholeFile, AppendTo(&all));
+  if (!s.ok()) return s;
+  return all;
+}
+
+absl::Status ParseListingsCsv(std::istream& in, const ImportOptions& options,
+                              ImportWarnings* warnings, size_t batch, const ListingSink& sink) {
   Importer importer(options, warnings);
   std::vector<Override> out;
   std::string line;
@@ -235,10 +267,20 @@ absl::StatusOr<std::vector<Override>> ParseListingsCsv(std::istream& in,
       out.resize(before);
       importer.Warn(n, absl::StrCat("kind ", AsAbsl(f[0]), " does not match ", AsAbsl(f[1])));
     }
+    if (auto st = FlushIfFull(batch, sink, &out); !st.ok()) return st;
   }
   if (in.bad()) return absl::DataLossError(absl::StrCat(options.source, ": read error"));
   importer.Finish();
-  return out;
+  return FlushIfFull(0, sink, &out);
+}
+
+absl::StatusOr<std::vector<Override>> ParseListingsCsv(std::istream& in,
+                                                       const ImportOptions& options,
+                                                       ImportWarnings* warnings) {
+  std::vector<Override> all;
+  auto s = ParseListingsCsv(in, options, warnings, kWholeFile, AppendTo(&all));
+  if (!s.ok()) return s;
+  return all;
 }
 
 namespace {

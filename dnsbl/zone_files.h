@@ -4,6 +4,7 @@
 // ../shared/bench/dnsbl/gen_data.py, as operator listings).
 #pragma once
 
+#include <functional>
 #include <istream>
 #include <ostream>
 #include <string>
@@ -41,6 +42,16 @@ absl::StatusOr<std::vector<reputation::Override>> ParseRbldnsd(std::istream& in,
 absl::StatusOr<std::vector<reputation::Override>> ParseListingsCsv(std::istream& in,
                                                                    const ImportOptions& options,
                                                                    ImportWarnings* warnings);
+
+// Takes parsed listings a batch at a time; an error stops the parse and is returned by it.
+using ListingSink = std::function<absl::Status(std::vector<reputation::Override>&& batch)>;
+
+// The same parsers, handing listings to `sink` in batches of `batch` (the last one smaller)
+// as they are read, so that a file of ten million entries is never held at once.
+absl::Status ParseRbldnsd(std::istream& in, const ImportOptions& options, ImportWarnings* warnings,
+                          size_t batch, const ListingSink& sink);
+absl::Status ParseListingsCsv(std::istream& in, const ImportOptions& options,
+                              ImportWarnings* warnings, size_t batch, const ListingSink& sink);
 
 // Every served zone as RFC 1035 master files, one $ORIGIN block per zone (SOA, NS, test
 // points, every record), exactly what AXFR would send.
