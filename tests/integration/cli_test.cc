@@ -177,8 +177,16 @@ TEST(CliTest, ImportOfMoreListingsThanAChunkStoresThemAll) {
   }
   WriteFile(dir + "/ip4.rbl", rbl);
   int code = 0;
-  std::string out =
-      Repd("import --data-dir " + dir + "/var --format rbldnsd " + dir + "/ip4.rbl", &code);
+  // A missing file anywhere in the list stops the import before anything is stored.
+  std::string out = Repd("import --data-dir " + dir + "/var --format rbldnsd " + dir + "/ip4.rbl " +
+                             dir + "/missing.rbl",
+                         &code);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("missing.rbl"), std::string::npos) << out;
+  out = Repd("query --data-dir " + dir + "/var ip 10.0.0.0", &code);
+  EXPECT_EQ(out.find("listed spam"), std::string::npos) << out;
+
+  out = Repd("import --data-dir " + dir + "/var --format rbldnsd " + dir + "/ip4.rbl", &code);
   ASSERT_EQ(code, 0) << out;
   EXPECT_NE(out.find("210000 listings"), std::string::npos) << out;
   for (const char* ip : {"10.0.0.0", "10.1.134.159", "10.3.52.15"}) {
