@@ -2,6 +2,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include "absl/strings/ascii.h"
+#include "common/strings.h"
+
 namespace repd::api {
 
 namespace json = boost::json;
@@ -22,16 +25,13 @@ absl::StatusOr<json::object> ParseObject(std::string_view body, json::storage_pt
 
 void ForEachLine(std::string_view body,
                  const std::function<bool(size_t line, std::string_view text)>& each) {
-  constexpr std::string_view kSpace = " \t\r\n";
   size_t line = 0;
   while (!body.empty()) {
     ++line;
     size_t nl = body.find('\n');
-    std::string_view text = body.substr(0, nl);
+    std::string_view text = AsStd(absl::StripAsciiWhitespace(AsAbsl(body.substr(0, nl))));
     body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
-    size_t first = text.find_first_not_of(kSpace);
-    if (first == std::string_view::npos) continue;
-    text = text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+    if (text.empty()) continue;
     if (!each(line, text)) return;
   }
 }

@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "absl/strings/ascii.h"
 #include "api/api.h"
 #include "api/body_json.h"
 #include "api/json_io.h"
@@ -18,22 +19,6 @@ namespace repd::api {
 
 namespace json = boost::json;
 
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-}  // namespace
-
 void Api::Feedback(const Request& req, Response* res) {
   const int64_t now = Now();
   const bool batch = req.content_type.find("ndjson") != std::string_view::npos;
@@ -41,7 +26,7 @@ void Api::Feedback(const Request& req, Response* res) {
   std::vector<size_t> event_lines;  // the NDJSON line of each event
   json::array errors;
   if (!batch) {
-    std::string_view body = Trim(req.body);
+    std::string_view body = AsStd(absl::StripAsciiWhitespace(AsAbsl(req.body)));
     if (body.empty()) return SetError(400, "invalid_argument", "body: empty", res);
     auto event = reputation::ParseEventJson(body, now);
     if (!event.ok()) return SetError(400, "invalid_event", AsStd(event.status().message()), res);

@@ -98,37 +98,26 @@ std::optional<ApiTarget> ReadApiTarget(const Flags& flags) {
 }
 
 // Every listing of every file, in order, to `sink` in batches of `batch` as the files are
-// read; skipped lines are reported on stderr. False (after saying why) when a file cannot be
-// read or the sink fails; batches already handed over stay with the sink.
-bool StreamListings(const std::vector<std::string>& paths, bool csv, dnsbl::ImportOptions options,
-                    size_t batch, const dnsbl::ListingSink& sink, size_t* skipped) {
-  // The sink's own failure is its caller's to report.
-  bool sink_failed = false;
-  const dnsbl::ListingSink watched = [&](std::vector<reputation::Override>&& listings) {
-    absl::Status s = sink(std::move(listings));
-    sink_failed = !s.ok();
-    return s;
-  };
+// read; skipped lines are reported on stderr. The error is the first of an unreadable file,
+// a parse error or the sink's; batches already handed over stay with the sink.
+absl::Status StreamListings(const std::vector<std::string>& paths, bool csv,
+                            dnsbl::ImportOptions options, size_t batch,
+                            const dnsbl::ListingSink& sink, size_t* skipped) {
+  absl::Status status;
   for (const auto& path : paths) {
     std::ifstream in(path);
-    if (!in) {
-      std::cerr << "repd import: cannot read " << path << "\n";
-      return false;
-    }
+    if (!in) return absl::NotFoundError("cannot read " + path);
     options.source = path;
     dnsbl::ImportWarnings warnings;
-    absl::Status parsed = csv ? dnsbl::ParseListingsCsv(in, options, &warnings, batch, watched)
-                              : dnsbl::ParseRbldnsd(in, options, &warnings, batch, watched);
+    status = csv ? dnsbl::ParseListingsCsv(in, options, &warnings, batch, sink)
+                 : dnsbl::ParseRbldnsd(in, options, &warnings, batch, sink);
     for (const auto& w : warnings) {
       if (++*skipped <= 20) std::cerr << "repd import: skipped " << w << "\n";
     }
-    if (!parsed.ok()) {
-      if (!sink_failed) std::cerr << "repd import: " << path << ": " << parsed.message() << "\n";
-      return false;
-    }
+    if (!status.ok()) break;
   }
   if (*skipped > 20) std::cerr << "repd import: ... " << *skipped - 20 << " more lines skipped\n";
-  return true;
+  return status;
 }
 
 double SecondsSince(std::chrono::steady_clock::time_point start) {
@@ -152,37 +141,32 @@ int ImportThroughApi(ApiTarget target, const Flags& flags, bool csv,
     std::cerr << "repd import: " << poster.status().message() << "\n";
     return 1;
   }
-  absl::Status failure;
   size_t skipped = 0;
-  const bool read = StreamListings(
+  const absl::Status status = StreamListings(
       flags.positional, csv, import_options, batch,
-      [&](std::vector<reputation::Override>&& listings) {
-        failure = (*poster)->Send(listings);
-        return failure;
-      },
+      [&](std::vector<reputation::Override>&& listings) { return (*poster)->Send(listings); },
       &skipped);
   if (tty) std::cerr << "\n";
-  const api::PostOverridesResult* result = &(*poster)->result();
-  if (!failure.ok()) {
-    std::cerr << "repd import: " << failure.message() << "\n";
+  if (!status.ok()) {
+    std::cerr << "repd import: " << status.message() << "\n";
     return 1;
   }
-  if (!read) return 1;
-  for (size_t i = 0; i < result->rejected.size() && i < 20; ++i) {
-    std::cerr << "repd import: refused " << result->rejected[i] << "\n";
+  const api::PostOverridesResult& result = (*poster)->result();
+  for (size_t i = 0; i < result.rejected.size() && i < 20; ++i) {
+    std::cerr << "repd import: refused " << result.rejected[i] << "\n";
   }
-  if (result->rejected.size() > 20) {
-    std::cerr << "repd import: ... " << result->rejected.size() - 20 << " more refused\n";
+  if (result.rejected.size() > 20) {
+    std::cerr << "repd import: ... " << result.rejected.size() - 20 << " more refused\n";
   }
-  std::cerr << "repd import: " << result->accepted << " listings from " << flags.positional.size()
+  std::cerr << "repd import: " << result.accepted << " listings from " << flags.positional.size()
             << " file(s) sent to " << target.url << " in " << SecondsSince(start) << " s ("
-            << result->requests << " requests of up to " << result->batch << ")"
+            << result.requests << " requests of up to " << result.batch << ")"
             << (skipped ? ", " + std::to_string(skipped) + " lines skipped" : "")
-            << (result->rejected.empty()
+            << (result.rejected.empty()
                     ? ""
-                    : ", " + std::to_string(result->rejected.size()) + " refused")
+                    : ", " + std::to_string(result.rejected.size()) + " refused")
             << "\n";
-  return result->rejected.empty() ? 0 : 1;
+  return result.rejected.empty() ? 0 : 1;
 }
 
 }  // namespace
@@ -305,21 +289,19 @@ int RunImport(int argc, char** argv) {
   // batches stored, and importing again is harmless (an override is keyed by its subject).
   constexpr size_t kBatch = 100000;
   size_t total = 0, skipped = 0;
-  absl::Status failure;
-  const bool read = StreamListings(
+  const absl::Status status = StreamListings(
       flags.positional, csv, options, kBatch,
       [&](std::vector<reputation::Override>&& listings) {
-        failure = (*rep)->PutOverrides(listings);
-        if (failure.ok()) total += listings.size();
-        return failure;
+        absl::Status stored = (*rep)->PutOverrides(listings);
+        if (stored.ok()) total += listings.size();
+        return stored;
       },
       &skipped);
-  if (!failure.ok()) {
-    std::cerr << "repd import: " << failure.message() << " (" << total
+  if (!status.ok()) {
+    std::cerr << "repd import: " << status.message() << " (" << total
               << " listings stored before)\n";
     return 1;
   }
-  if (!read) return 1;
   (*rep)->WaitForIndex();
   std::cerr << "repd import: " << total << " listings from " << flags.positional.size()
             << " file(s) into " << config->reputation.data_dir << " in " << SecondsSince(start)

@@ -205,12 +205,12 @@ class SessionImpl final : public Verifier::Session,
       return -1;
     };
     for (ptrdiff_t i = -held; i < 0; ++i) {
-      if (at(i) == '\n' && ends_at(i) >= 0) return static_cast<size_t>(ends_at(i));
+      if (at(i) != '\n') continue;
+      if (const ptrdiff_t end = ends_at(i); end >= 0) return static_cast<size_t>(end);
     }
     for (size_t i = chunk.find('\n'); i != std::string_view::npos; i = chunk.find('\n', i + 1)) {
-      if (ptrdiff_t end = ends_at(static_cast<ptrdiff_t>(i)); end >= 0) {
+      if (const ptrdiff_t end = ends_at(static_cast<ptrdiff_t>(i)); end >= 0)
         return static_cast<size_t>(end);
-      }
     }
     return std::string_view::npos;
   }
