@@ -115,24 +115,45 @@ Engine::~Engine() {
   if (refresher_.joinable()) refresher_.join();
 }
 
-void Engine::Enqueue(std::vector<Subject> subjects) {
+void Engine::Enqueue(std::vector<Subject> subjects, bool prompt) {
+  if (subjects.empty()) return;
+  std::vector<std::string> keys;
+  keys.reserve(subjects.size());
+  for (const Subject& s : subjects) keys.push_back(s.Key());
   {
     std::lock_guard lock(queue_mu_);
-    for (auto& s : subjects) {
-      if (queued_.insert(s.Key()).second) queue_.push_back(std::move(s));
+    auto& queue = prompt ? queue_ : volume_queue_;
+    auto& queued = prompt ? queued_ : volume_queued_;
+    for (size_t i = 0; i < subjects.size(); ++i) {
+      // Prompt work reads all evidence so far: a pending volume refresh is then redundant.
+      if (prompt) volume_queued_.erase(keys[i]);
+      if (queued.insert(std::move(keys[i])).second) queue.push_back(std::move(subjects[i]));
     }
   }
   queue_cv_.notify_one();
 }
 
 void Engine::RefreshLoop() {
+  // Volume work is taken in chunks, so that prompt work never waits behind more than one.
+  constexpr size_t kVolumeChunk = 4096;
   std::unique_lock lock(queue_mu_);
   while (true) {
-    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) break;  // stopping, and everything is published
+    queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || !volume_queue_.empty(); });
+    if (queue_.empty() && volume_queue_.empty()) break;  // stopping, and everything is published
     std::vector<Subject> work;
-    work.swap(queue_);
-    queued_.clear();
+    if (!queue_.empty()) {
+      work.swap(queue_);
+      queued_.clear();
+    } else {
+      while (work.size() < kVolumeChunk && !volume_queue_.empty()) {
+        // Absent from the set: taken over by prompt work since it was queued.
+        if (volume_queued_.erase(volume_queue_.back().Key())) {
+          work.push_back(std::move(volume_queue_.back()));
+        }
+        volume_queue_.pop_back();
+      }
+      if (work.empty()) continue;
+    }
     refreshing_ = true;
     lock.unlock();
     if (auto s = Refresh(work, Now()); !s.ok()) {
@@ -147,8 +168,9 @@ void Engine::RefreshLoop() {
 
 void Engine::WaitForIndex() {
   std::unique_lock lock(queue_mu_);
-  idle_cv_.wait(lock,
-                [this] { return (queue_.empty() && !refreshing_) || !refresher_.joinable(); });
+  idle_cv_.wait(lock, [this] {
+    return (queue_.empty() && volume_queue_.empty() && !refreshing_) || !refresher_.joinable();
+  });
 }
 
 namespace {
@@ -393,8 +415,12 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
 
   absl::flat_hash_set<std::string> batch_ids;
   // Increments grouped per subject: one merge operand per subject per batch.
-  absl::flat_hash_map<std::string, std::vector<Increment>> per_subject;
-  std::vector<Subject> touched;
+  // Per subject key: its place in `touched`, and its increments.
+  absl::flat_hash_map<std::string, std::pair<size_t, std::vector<Increment>>> per_subject;
+  // Subjects in order of first touch, and whether any of their evidence can list them.
+  std::vector<std::pair<Subject, bool>> touched;
+  std::vector<const Event*> logged;
+  logged.reserve(events.size());
   auto batch = store_->NewBatch();
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
@@ -416,10 +442,16 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
     inc.raw = e.count;
     inc.weight = IsVolume(e.type) ? 1.0 : trust;
     inc.cap = trust < 1.0 ? model_.params().untrusted_cap_per_day : 0;
+    const bool can_list = !IsVolume(e.type);
     auto push = [&](const Subject& s, std::string key, const Increment& increment) {
       auto [it, fresh] = per_subject.try_emplace(std::move(key));
-      if (fresh) touched.push_back(s);
-      it->second.push_back(increment);
+      auto& [place, increments] = it->second;
+      if (fresh) {
+        place = touched.size();
+        touched.emplace_back(s, can_list);
+      }
+      touched[place].second |= can_list;
+      increments.push_back(increment);
     };
     if (e.ip) {
       Increment ip_inc = inc;
@@ -433,12 +465,23 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
       std::string org = OrganizationalDomain(e.domain);
       if (org != e.domain) push(Subject{true, {}, org}, DomainKey(org), inc);
     }
-    batch.Put(Store::kEvents, e.id,
-              absl::StrCat(Encode64(e.time), AsAbsl(EventTypeName(e.type)), "\t",
-                           e.ip ? e.ip->ToString() : "", "\t", e.domain, "\t", e.reporter, "\t",
-                           e.count, "\t", e.mail_from, "\t", e.helo));
+    logged.push_back(&e);
   }
-  for (const auto& [key, incs] : per_subject) batch.Merge(key, EncodeIncrements(incs));
+  // Keys go into the batch in order: RocksDB's memtable reuses the previous insert's position in
+  // its skip list, so sorted inserts skip most of the search (about 2x on ingestion).
+  std::sort(logged.begin(), logged.end(),
+            [](const Event* a, const Event* b) { return a->id < b->id; });
+  for (const Event* e : logged) {
+    batch.Put(Store::kEvents, e->id,
+              absl::StrCat(Encode64(e->time), AsAbsl(EventTypeName(e->type)), "\t",
+                           e->ip ? e->ip->ToString() : "", "\t", e->domain, "\t", e->reporter, "\t",
+                           e->count, "\t", e->mail_from, "\t", e->helo));
+  }
+  std::vector<std::pair<std::string_view, const std::vector<Increment>*>> merges;
+  merges.reserve(per_subject.size());
+  for (const auto& [key, entry] : per_subject) merges.emplace_back(key, &entry.second);
+  std::sort(merges.begin(), merges.end());
+  for (const auto& [key, incs] : merges) batch.Merge(key, EncodeIncrements(*incs));
   if (batch.Count() == 0) return outcome;
   // The ids are reserved while the batch syncs outside the lock, so that concurrent requests
   // share one WAL sync (RocksDB group commit) and still never count an id twice.
@@ -450,7 +493,11 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   for (const auto& id : reserved) in_flight_.erase(id);
   lock.unlock();
   if (!committed.ok()) return committed;
-  Enqueue(std::move(touched));
+  std::vector<Subject> prompt, volume;
+  for (auto& [subject, can_list] : touched)
+    (can_list ? prompt : volume).push_back(std::move(subject));
+  Enqueue(std::move(prompt), /*prompt=*/true);
+  Enqueue(std::move(volume), /*prompt=*/false);
   return outcome;
 }
 
@@ -817,7 +864,6 @@ absl::StatusOr<DelistOutcome> Engine::Delist(bool is_domain, const std::string& 
 }
 
 void Engine::Sweep(int64_t now) {
-  std::lock_guard lock(writer_mu_);
   // Refreshed in bounded chunks: a million listed subjects must not mean a million-entry
   // vector of subjects, records and changes at once.
   constexpr size_t kChunk = 4096;
@@ -840,6 +886,9 @@ void Engine::Sweep(int64_t now) {
     if (l.has_score) add(Subject{false, ip, {}});
   });
   snapshot.reset();
+  // Ingestion waits only for the overrides part: Refresh serialises itself, and a sweep over a
+  // million scored subjects takes seconds.
+  std::unique_lock lock(writer_mu_);
   // An override that has ended leaves the store too, so that GET /v1/overrides shows only
   // those in force; unless what is stored now is a later version with a later expiry.
   std::vector<Override> ended;
@@ -857,6 +906,7 @@ void Engine::Sweep(int64_t now) {
     if (auto s = ApplyOverrides(ended, true); !s.ok() && status.ok()) status = s;
   }
   if (status.ok() && !chunk.empty()) status = Refresh(chunk, now);
+  lock.unlock();
   if (!status.ok()) spdlog::error("sweep: {}", status.ToString());
   store_->ExpireBefore(now - options_.event_log_retention_days * kDay);
   // Index folds and import batches since the last sweep freed their old copies.

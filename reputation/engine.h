@@ -61,7 +61,10 @@ class Engine final : public Reputation {
   int ListedInPrefix(const IpAddress& ip) const;
   void CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes);
   absl::Status ApplyOverrides(const std::vector<Override>& entries, bool remove);
-  void Enqueue(std::vector<Subject> subjects);
+  // `prompt`: the subjects drew evidence that can list them (complaints, traps, bots, forgery),
+  // published first. Volume evidence only relaxes a standing; it waits while prompt work is
+  // queued, so that bulk DMARC data cannot delay a listing.
+  void Enqueue(std::vector<Subject> subjects, bool prompt);
   void RefreshLoop();
 
   ReputationOptions options_;
@@ -79,8 +82,8 @@ class Engine final : public Reputation {
   // Subjects touched by ingestion, waiting for the refresher (coalesced by key).
   std::mutex queue_mu_;
   std::condition_variable queue_cv_, idle_cv_;
-  std::vector<Subject> queue_;
-  absl::flat_hash_set<std::string> queued_;
+  std::vector<Subject> queue_, volume_queue_;
+  absl::flat_hash_set<std::string> queued_, volume_queued_;
   bool refreshing_ = false, stopping_ = false;
   std::thread refresher_;
   mutable std::shared_mutex overrides_mu_;

@@ -2,7 +2,9 @@
 // connect-time decision, neighbours, shared IPs, overrides and delisting.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 
 #include "reputation/keys.h"
 #include "reputation/reputation.h"
@@ -86,6 +88,29 @@ TEST_F(EngineTest, ListingAppearsInTheIndexAtOnceAndSurvivesRestart) {
   EXPECT_NE(l->categories & (1u << kCategoryTrap), 0u);
   EXPECT_GT(static_cast<int32_t>(rep_->index().Current()->Serial() - serial), 0)
       << "the zone serial grows across restarts";
+}
+
+TEST_F(EngineTest, ListingIsPublishedAheadOfAVolumeBacklog) {
+  // Bulk volume data (a DMARC aggregate feed) queues refreshes for 40,000 subjects.
+  constexpr int kVolume = 40000;
+  std::vector<Event> volume;
+  for (int i = 0; i < kVolume; ++i) {
+    volume.push_back(Ev("v" + std::to_string(i), EventType::kDelivered,
+                        "10.1." + std::to_string(i / 256) + "." + std::to_string(i % 256), "",
+                        "fbl"));
+  }
+  ASSERT_TRUE(rep_->Ingest(volume).ok());
+  ASSERT_TRUE(rep_->Ingest({Ev("t", EventType::kSpamtrap, "192.0.2.77", "", "trapnet", 3)}).ok());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!Ip("192.0.2.77") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ASSERT_TRUE(Ip("192.0.2.77"));
+  EXPECT_LT(rep_->index().Current()->Size(), static_cast<size_t>(kVolume))
+      << "the listing waited for the whole volume backlog";
+  rep_->WaitForIndex();
+  EXPECT_EQ(rep_->index().Current()->Size(), static_cast<size_t>(kVolume) + 1)
+      << "volume evidence is published too";
 }
 
 TEST_F(EngineTest, EventsOlderThanRetentionAreRejected) {
@@ -237,6 +262,27 @@ TEST_F(EngineTest, SweepEndsListingsWhenEvidenceDecays) {
   ASSERT_TRUE(Ip("192.0.2.60")->listed());
   rep_->Sweep(Now() + 15 * kDay);  // 1 report decays below half its bar after 14 days
   EXPECT_FALSE(Ip("192.0.2.60")->listed());
+}
+
+TEST_F(EngineTest, IngestionGoesOnWhileTheSweepRefreshesScoredSubjects) {
+  std::vector<Event> volume;
+  for (int i = 0; i < 40000; ++i) {
+    volume.push_back(Ev("v" + std::to_string(i), EventType::kDelivered,
+                        "10.2." + std::to_string(i / 256) + "." + std::to_string(i % 256), "",
+                        "fbl"));
+  }
+  Ingest(volume);
+  std::atomic<bool> swept = false;
+  std::thread sweeper([&] {
+    rep_->Sweep(Now());
+    swept = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto out = rep_->Ingest({Ev("during", EventType::kBot, "192.0.2.61", "", "fbl")});
+  const bool sweep_was_running = !swept;
+  sweeper.join();
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_TRUE(sweep_was_running) << "ingestion waited for the whole sweep";
 }
 
 TEST_F(EngineTest, SweepEndsOverridesWhenTheyExpireEvenAfterRestart) {
