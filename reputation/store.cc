@@ -124,7 +124,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool 
       // No max_successive_merges: it costs a memtable seek per merge (a third of ingestion).
       // Ingest folds a batch's events into one operand per subject, so a memtable holds at
       // most one operand per batch for any subject, however many events it draws.
-      cf.write_buffer_size = 64 << 20;
+      cf.write_buffer_size = 32 << 20;
     }
     if (f == kEvents || f == kSubjects) {
       // Nearly every event-id lookup is a miss: a memtable Bloom filter answers it.
