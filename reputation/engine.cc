@@ -413,7 +413,8 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   for (const auto& e : events) ids.push_back(e.id);
   std::vector<bool> seen = store_->Exists(Store::kEvents, ids);
 
-  absl::flat_hash_set<std::string> batch_ids;
+  // Views of the caller's ids, which outlive this call.
+  absl::flat_hash_set<std::string_view> batch_ids;
   // Increments grouped per subject: one merge operand per subject per batch.
   // Per subject key: its place in `touched`, and its increments.
   absl::flat_hash_map<std::string, std::pair<size_t, std::vector<Increment>>> per_subject;
@@ -424,7 +425,7 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   auto batch = store_->NewBatch();
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
-    if (seen[i] || in_flight_.contains(AsAbsl(e.id)) || !batch_ids.insert(e.id).second) {
+    if (seen[i] || in_flight_.contains(e.id) || !batch_ids.insert(e.id).second) {
       ++outcome.duplicate;
       continue;
     }
@@ -485,12 +486,11 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   if (batch.Count() == 0) return outcome;
   // The ids are reserved while the batch syncs outside the lock, so that concurrent requests
   // share one WAL sync (RocksDB group commit) and still never count an id twice.
-  std::vector<std::string> reserved(batch_ids.begin(), batch_ids.end());
-  for (const auto& id : reserved) in_flight_.insert(id);
+  for (std::string_view id : batch_ids) in_flight_.insert(id);
   lock.unlock();
   absl::Status committed = store_->Commit(batch, /*sync=*/true);
   lock.lock();
-  for (const auto& id : reserved) in_flight_.erase(id);
+  for (std::string_view id : batch_ids) in_flight_.erase(id);
   lock.unlock();
   if (!committed.ok()) return committed;
   std::vector<Subject> prompt, volume;

@@ -75,7 +75,8 @@ class Engine final : public Reputation {
   absl::flat_hash_map<std::string, double> trust_;
 
   std::mutex writer_mu_;  // one writer at a time: ingest, overrides, delisting, sweep
-  absl::flat_hash_set<std::string> in_flight_;  // event ids being synced (under writer_mu_)
+  // Event ids being synced (under writer_mu_): views of the ids of Ingest calls in progress.
+  absl::flat_hash_set<std::string_view> in_flight_;
   // One Refresh at a time, reading inside the lock: the last published evaluation is always
   // of the latest evidence.
   std::mutex refresh_mu_;

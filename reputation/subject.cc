@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "common/strings.h"
 
 namespace repd::reputation {
@@ -48,6 +49,8 @@ uint32_t IpAddress::V4HostOrder() const {
 }
 
 std::string IpAddress::ToString() const {
+  // inet_ntop formats IPv4 with sprintf: a tenth of ingestion's CPU time went there.
+  if (v4) return absl::StrCat(bytes[0], ".", bytes[1], ".", bytes[2], ".", bytes[3]);
   char buf[INET6_ADDRSTRLEN];
   inet_ntop(v4 ? AF_INET : AF_INET6, bytes.data(), buf, sizeof buf);
   return buf;
