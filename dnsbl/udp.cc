@@ -47,8 +47,8 @@ class UdpListenerImpl final : public UdpListener,
   }
 
   void Start() override {
+    Watch();
     Arm();
-    Watch(true);
   }
   void Stop() override {
     boost::system::error_code ignored;
@@ -57,26 +57,25 @@ class UdpListenerImpl final : public UdpListener,
   udp::endpoint local_endpoint() const override { return local_; }
 
  private:
-  // The socket sits in an epoll set of its own, and only while there is nothing to read. A
-  // socket that is being watched pays a wake-up call on every answer it sends (the kernel
-  // signals "writable" as each sent packet is freed); unwatched while it drains, it does not,
-  // as with rbldnsd's blocking loop. About 4 % of the CPU per answer under load.
-  void Watch(bool on) {
+  // The socket sits in an epoll set of its own, for EPOLLIN alone: registered with asio it
+  // would also be watched for EPOLLOUT, and pay a wake-up on every answer it sends (the kernel
+  // signals "writable" as each sent packet is freed).
+  void Watch() {
     epoll_event event{};
-    event.events = EPOLLIN;
-    epoll_ctl(poller_.native_handle(), on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, fd_, &event);
+    event.events = EPOLLIN | EPOLLET;
+    epoll_ctl(poller_.native_handle(), EPOLL_CTL_ADD, fd_, &event);
   }
 
-  // The wait is queued before the socket is watched again, so that a query that arrived while
-  // draining wakes it (watching a socket with data waiting makes the set readable at once).
+  // asio forgets an edge that comes while no wait is queued, so the socket is drained once
+  // more after the wait is queued: a query that arrived in between is answered now, and any
+  // later one fires the wait.
   void Arm() {
     poller_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                        [self = shared_from_this()](const boost::system::error_code& ec) {
                          if (ec) return;  // stopped
-                         self->Watch(false);
                          self->Drain();
                          self->Arm();
-                         self->Watch(true);
+                         self->Drain();
                        });
   }
 
