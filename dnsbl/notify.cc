@@ -10,6 +10,7 @@
 #include <random>
 
 #include "dnsbl/answer.h"
+#include "dnsbl/tsig.h"
 
 namespace repd::dnsbl {
 
@@ -87,9 +88,13 @@ void Notifier::SendRound() {
   for (const Zone& zone : context_.zones.zones()) {
     for (const udp::endpoint& target : targets_) {
       const auto id = static_cast<uint16_t>(rng());
-      asio::co_spawn(io_,
-                     NotifyOne(target, BuildNotify(zone, context_.zones.options(), id, serial), id,
-                               context_.metrics.notifies),
+      std::string message = BuildNotify(zone, context_.zones.options(), id, serial);
+      // With a key configured, secondaries are told to accept NOTIFY signed with it.
+      if (context_.tsig) {
+        TsigKey::Exchange exchange;
+        if (!context_.tsig->Sign(&message, &exchange).ok()) continue;
+      }
+      asio::co_spawn(io_, NotifyOne(target, std::move(message), id, context_.metrics.notifies),
                      asio::detached);
     }
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "dnsbl/tsig.h"
 #include "dnsbl/xfr.h"
 
 namespace repd::dnsbl {
@@ -119,8 +120,12 @@ class TcpListenerImpl final : public TcpListener,
         continue;
       }
       AnswerInfo info;
-      const size_t size = BuildAnswer(*query, status, ctx.zones, *snapshot, Transport::kTcp,
-                                      out.size(), out.data(), out.size(), &info);
+      size_t size = BuildAnswer(*query, status, ctx.zones, *snapshot, Transport::kTcp, out.size(),
+                                out.data(), out.size(), &info);
+      if (size != 0 && query->has_tsig) {
+        size = AnswerSigned(ctx.tsig.get(), *query, ctx.zones.options(), in.data(), len, out.size(),
+                            out.data(), size, out.size());
+      }
       if (size == 0) {
         ctx.metrics.dropped->Add();
         break;  // garbage: the stream cannot be trusted any more

@@ -3,9 +3,12 @@
 #include <strings.h>
 
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "dnsbl/answer.h"
 #include "dnsbl/wire.h"
 
 namespace repd::dnsbl {
@@ -13,6 +16,81 @@ namespace repd::dnsbl {
 namespace {
 
 constexpr uint16_t kFudge = 300;  // seconds of clock skew allowed (RFC 8945 10)
+
+// TSIG RDATA fields, in ldns's order (RFC 8945 4.2).
+constexpr size_t kAlgorithm = 0, kTimeSigned = 1, kFudgeField = 2, kMac = 3, kError = 5,
+                 kOtherData = 6;
+
+uint64_t TimeSigned(const ldns_rr* tsig) {
+  const ldns_rdf* rdf = ldns_rr_rdf(tsig, kTimeSigned);
+  if (rdf == nullptr || ldns_rdf_size(rdf) != 6) return 0;
+  uint64_t t = 0;
+  for (size_t i = 0; i < 6; ++i) t = (t << 8) | ldns_rdf_data(rdf)[i];
+  return t;
+}
+
+ldns_rdf* Int16Data(const uint8_t* data, uint16_t len) {
+  std::string buf(2 + len, '\0');
+  buf[0] = static_cast<char>(len >> 8);
+  buf[1] = static_cast<char>(len & 0xff);
+  if (len > 0) std::memcpy(buf.data() + 2, data, len);
+  return ldns_rdf_new_frm_data(LDNS_RDF_TYPE_INT16_DATA, buf.size(), buf.data());
+}
+
+void SetRdf(ldns_rr* rr, ldns_rdf* value, size_t position) {
+  ldns_rdf_deep_free(ldns_rr_set_rdf(rr, value, position));
+}
+
+// The unsigned error answer to a request whose TSIG we cannot accept: the question and the
+// request's TSIG with no MAC and the error set (RFC 8945 5.2).
+size_t ErrorAnswer(const uint8_t* request, size_t request_len, TsigKey::Check error, uint8_t* reply,
+                   size_t capacity) {
+  ldns_pkt* raw = nullptr;
+  if (ldns_wire2pkt(&raw, request, request_len) != LDNS_STATUS_OK) return 0;
+  LdnsPkt in(raw);
+  const ldns_rr* tsig = ldns_pkt_tsig(in.get());
+  if (tsig == nullptr || ldns_rr_rd_count(tsig) < 7) return 0;
+  LdnsPkt out(ldns_pkt_new());
+  ldns_pkt_set_id(out.get(), ldns_pkt_id(in.get()));
+  ldns_pkt_set_qr(out.get(), true);
+  ldns_pkt_set_opcode(out.get(), ldns_pkt_get_opcode(in.get()));
+  ldns_pkt_set_rd(out.get(), ldns_pkt_rd(in.get()));
+  ldns_pkt_set_rcode(out.get(), kNotAuth);
+  ldns_rr_list_deep_free(ldns_pkt_question(out.get()));
+  ldns_pkt_set_question(out.get(), ldns_rr_list_clone(ldns_pkt_question(in.get())));
+  ldns_pkt_set_qdcount(out.get(), ldns_pkt_qdcount(in.get()));
+  if (ldns_pkt_edns(in.get())) ldns_pkt_set_edns_udp_size(out.get(), 1232);
+  ldns_rr* answer_tsig = ldns_rr_clone(tsig);
+  SetRdf(answer_tsig, Int16Data(nullptr, 0), kMac);
+  SetRdf(answer_tsig, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, static_cast<uint16_t>(error)),
+         kError);
+  if (error == TsigKey::Check::kBadTime) {
+    // The server's time, so that the client can see the skew (RFC 8945 5.2.3).
+    const auto now = static_cast<uint64_t>(std::time(nullptr));
+    uint8_t t[6];
+    for (int i = 0; i < 6; ++i) t[i] = static_cast<uint8_t>(now >> (8 * (5 - i)));
+    SetRdf(answer_tsig, Int16Data(t, sizeof t), kOtherData);
+  } else {
+    SetRdf(answer_tsig, Int16Data(nullptr, 0), kOtherData);
+  }
+  ldns_pkt_set_tsig(out.get(), answer_tsig);
+  uint8_t* wire = nullptr;
+  size_t size = 0;
+  if (ldns_pkt2wire(&wire, out.get(), &size) != LDNS_STATUS_OK) return 0;
+  const size_t written = size <= capacity ? size : 0;
+  if (written) std::memcpy(reply, wire, size);
+  free(wire);
+  return written;
+}
+
+// Signs the `size` bytes of `reply` in place; returns the new size, 0 when it does not fit.
+size_t SignInPlace(const TsigKey& key, TsigKey::Exchange* exchange, uint8_t* reply, size_t size,
+                   size_t capacity) {
+  std::string message(reinterpret_cast<const char*>(reply), size);
+  if (!key.Sign(&message, exchange).ok() || message.size() > capacity) return 0;
+  std::memcpy(reply, message.data(), message.size());
+  return message.size();
+}
 
 }  // namespace
 
@@ -41,23 +119,30 @@ absl::StatusOr<std::shared_ptr<const TsigKey>> TsigKey::FromOptions(const DnsOpt
   return key;
 }
 
-bool TsigKey::Verify(const uint8_t* wire, size_t len, Exchange* exchange) const {
+TsigKey::Check TsigKey::Verify(const uint8_t* wire, size_t len, Exchange* exchange) const {
   ldns_pkt* raw = nullptr;
-  if (ldns_wire2pkt(&raw, wire, len) != LDNS_STATUS_OK) return false;
+  if (ldns_wire2pkt(&raw, wire, len) != LDNS_STATUS_OK) return Check::kBadSig;
   LdnsPkt pkt(raw);
   const ldns_rr* tsig = ldns_pkt_tsig(pkt.get());
-  if (tsig == nullptr || ldns_rr_rd_count(tsig) < 4) return false;
-  // The key is chosen by name: another key's signature is not ours to check.
+  if (tsig == nullptr || ldns_rr_rd_count(tsig) < 7) return Check::kBadSig;
+  // The key is chosen by name and algorithm: another key's signature is not ours to check.
   char* owner = ldns_rdf2str(ldns_rr_owner(tsig));
-  const bool same_key = owner != nullptr && strcasecmp(owner, name_.c_str()) == 0;
+  char* algorithm = ldns_rdf2str(ldns_rr_rdf(tsig, kAlgorithm));
+  const bool same_key = owner != nullptr && strcasecmp(owner, name_.c_str()) == 0 &&
+                        algorithm != nullptr && strcasecmp(algorithm, algorithm_.c_str()) == 0;
   free(owner);
-  if (!same_key) return false;
+  free(algorithm);
+  if (!same_key) return Check::kBadKey;
   if (!ldns_pkt_tsig_verify(pkt.get(), wire, len, name_.c_str(), secret_.c_str(), nullptr)) {
-    return false;
+    return Check::kBadSig;
   }
-  exchange->prior_mac.reset(ldns_rdf_clone(ldns_rr_rdf(tsig, 3)));
+  // ldns checks the MAC only; a replayed request is caught by its time (RFC 8945 5.2.3).
+  const auto now = static_cast<int64_t>(std::time(nullptr));
+  const int64_t fudge = ldns_rdf2native_int16(ldns_rr_rdf(tsig, kFudgeField));
+  if (std::abs(now - static_cast<int64_t>(TimeSigned(tsig))) > fudge) return Check::kBadTime;
+  exchange->prior_mac.reset(ldns_rdf_clone(ldns_rr_rdf(tsig, kMac)));
   exchange->first = true;
-  return true;
+  return Check::kValid;
 }
 
 absl::Status TsigKey::Sign(std::string* message, Exchange* exchange) const {
@@ -84,6 +169,26 @@ absl::Status TsigKey::Sign(std::string* message, Exchange* exchange) const {
   message->assign(reinterpret_cast<char*>(wire), size);
   free(wire);
   return absl::OkStatus();
+}
+
+size_t AnswerSigned(const TsigKey* key, const Query& q, const DnsOptions& options,
+                    const uint8_t* request, size_t request_len, size_t limit, uint8_t* reply,
+                    size_t size, size_t capacity) {
+  TsigKey::Exchange exchange;
+  const TsigKey::Check check =
+      key == nullptr ? TsigKey::Check::kBadKey : key->Verify(request, request_len, &exchange);
+  if (check != TsigKey::Check::kValid) {
+    return ErrorAnswer(request, request_len, check, reply, std::min(limit, capacity));
+  }
+  // Sign() moves the exchange on; a second try (truncated) starts again from the request.
+  const LdnsRdf request_mac(ldns_rdf_clone(exchange.prior_mac.get()));
+  const size_t signed_size = SignInPlace(*key, &exchange, reply, size, std::min(limit, capacity));
+  if (signed_size != 0) return signed_size;
+  // Too big once signed: the truncated answer, signed, sends the client to TCP.
+  TsigKey::Exchange retry{LdnsRdf(ldns_rdf_clone(request_mac.get())), true};
+  const size_t truncated = BuildTruncated(q, options, reply, capacity);
+  return truncated == 0 ? 0
+                        : SignInPlace(*key, &retry, reply, truncated, std::min(limit, capacity));
 }
 
 }  // namespace repd::dnsbl

@@ -1,13 +1,17 @@
-// tsig.h -- TSIG (RFC 8945) for zone transfers: checks a signed request and signs every
-// message of the answer, chaining MACs as secondaries expect. ldns does the HMAC work.
+// tsig.h -- TSIG (RFC 8945): checks a signed request and signs the answer (every message of a
+// transfer, chaining MACs as secondaries expect; the single answer to an ordinary query, such
+// as a secondary's SOA check) and NOTIFY requests. ldns does the HMAC work.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "dnsbl/dns_server.h"
 #include "dnsbl/ldns.h"
+#include "dnsbl/query.h"
 
 namespace repd::dnsbl {
 
@@ -22,13 +26,26 @@ class TsigKey {
     bool first = true;
   };
 
-  // Checks a request signed with this key; on success `exchange` is ready for Sign().
-  bool Verify(const uint8_t* wire, size_t len, Exchange* exchange) const;
+  // The outcome of checking a signed request: valid, or the TSIG error of the answer.
+  enum class Check : uint16_t { kValid = 0, kBadSig = 16, kBadKey = 17, kBadTime = 18 };
+
+  // Checks a request signed with this key (its MAC, and its time within the fudge); when
+  // valid, `exchange` is ready for Sign().
+  Check Verify(const uint8_t* wire, size_t len, Exchange* exchange) const;
   // Replaces `message` by its signed form.
   absl::Status Sign(std::string* message, Exchange* exchange) const;
 
  private:
   std::string name_, algorithm_, secret_;
 };
+
+// The answer to an ordinary query that carries a TSIG (RFC 8945 5.2, 5.3), rewritten in place
+// from the `size` bytes of the unsigned answer in `reply`: signed when the request verifies
+// with `key` (truncated, TC=1, when the signed answer would pass `limit`); otherwise the
+// error answer NOTAUTH with the TSIG error BADKEY, BADSIG or BADTIME, unsigned. Returns the
+// new size; 0 means no answer.
+size_t AnswerSigned(const TsigKey* key, const Query& q, const DnsOptions& options,
+                    const uint8_t* request, size_t request_len, size_t limit, uint8_t* reply,
+                    size_t size, size_t capacity);
 
 }  // namespace repd::dnsbl

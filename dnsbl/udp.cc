@@ -13,6 +13,7 @@
 #include <ctime>
 
 #include "absl/strings/str_cat.h"
+#include "dnsbl/tsig.h"
 
 namespace repd::dnsbl {
 
@@ -115,9 +116,13 @@ class UdpListenerImpl final : public UdpListener,
     const ParseStatus status = ParseQuery(in_[i].data(), msg.msg_len, &query_);
     uint8_t* reply = out_.get() + slot * out_capacity_;
     AnswerInfo info;
-    size_t size =
-        BuildAnswer(query_, status, context_.zones, snapshot, Transport::kUdp,
-                    UdpLimit(query_, context_.zones.options()), reply, out_capacity_, &info);
+    const size_t limit = UdpLimit(query_, context_.zones.options());
+    size_t size = BuildAnswer(query_, status, context_.zones, snapshot, Transport::kUdp, limit,
+                              reply, out_capacity_, &info);
+    if (size != 0 && query_.has_tsig) {
+      size = AnswerSigned(context_.tsig.get(), query_, context_.zones.options(), in_[i].data(),
+                          msg.msg_len, limit, reply, size, out_capacity_);
+    }
     if (size == 0) {
       m.dropped->Add();
       return 0;

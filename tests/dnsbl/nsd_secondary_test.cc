@@ -1,6 +1,6 @@
 // A real secondary: NSD (unprivileged, its own config and directories in a temp dir) on
 // loopback transfers the zones from repd (AXFR), is told of changes by NOTIFY, follows them
-// by IXFR, and answers the same as repd.
+// by IXFR, and answers the same as repd; with and without a TSIG key on every exchange.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -26,13 +26,22 @@ namespace {
 
 using namespace repd::dnsbl::testing;
 using repd::testing::RunCommand;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr const char* kNsd = "/usr/sbin/nsd";
+constexpr const char* kKeyName = "transfer-key";
+constexpr const char* kSecret = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA==";
 
 class NsdSecondaryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (access(kNsd, X_OK) != 0) GTEST_SKIP() << "nsd is not installed (apt-get install nsd)";
+  }
+
+  // Starts repd's DNS server and NSD as its secondary; with `tsig`, both hold one key and
+  // NSD accepts NOTIFY and transfers only when signed with it.
+  void Start(bool tsig) {
     FillIndex(index_);
     repd_port_ = repd::testing::PickFreePort();
     nsd_port_ = repd::testing::PickFreePort();
@@ -41,17 +50,26 @@ class NsdSecondaryTest : public ::testing::Test {
     options.listen = {absl::StrCat("127.0.0.1:", repd_port_)};
     options.udp_sockets = 1;
     options.notify = {absl::StrCat("127.0.0.1:", nsd_port_)};
+    if (tsig) {
+      options.tsig_name = kKeyName;
+      options.tsig_secret = kSecret;
+    }
     auto server = DnsServer::Create(io_, options, index_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = std::move(*server);
     thread_ = std::thread([this] { io_.run(); });
 
     dir_ = repd::testing::MakeTempDir("repd-nsd");
+    const std::string key = tsig ? kKeyName : "NOKEY";
     std::string zones;
+    if (tsig) {
+      zones += absl::StrCat("key:\n  name: ", kKeyName, "\n  algorithm: hmac-sha256\n  secret: \"",
+                            kSecret, "\"\n");
+    }
     for (const char* zone : {"bl.repd.test", "dbl.repd.test"}) {
-      zones += absl::StrCat("zone:\n  name: ", zone, "\n  request-xfr: 127.0.0.1@", repd_port_,
-                            " NOKEY\n  allow-notify: 127.0.0.1 NOKEY\n  zonefile: \"", zone,
-                            ".zone\"\n");
+      zones +=
+          absl::StrCat("zone:\n  name: ", zone, "\n  request-xfr: 127.0.0.1@", repd_port_, " ", key,
+                       "\n  allow-notify: 127.0.0.1 ", key, "\n  zonefile: \"", zone, ".zone\"\n");
     }
     repd::testing::WriteFile(
         dir_ + "/nsd.conf",
@@ -100,6 +118,7 @@ class NsdSecondaryTest : public ::testing::Test {
   }
 
   std::string NsdLog() { return repd::testing::ReadFile(dir_ + "/nsd.log"); }
+  void ExpectNsdFollowsRepd();
 
   reputation::ListingIndex index_;
   boost::asio::io_context io_;
@@ -110,7 +129,7 @@ class NsdSecondaryTest : public ::testing::Test {
   pid_t nsd_pid_ = -1;
 };
 
-TEST_F(NsdSecondaryTest, TransfersFollowsNotifyAndAnswersLikeRepd) {
+void NsdSecondaryTest::ExpectNsdFollowsRepd() {
   const std::string listed = "4.3.2.1.bl.repd.test A";
   ASSERT_EQ(WaitForNsd(listed, Dig(repd_port_, listed)), Dig(repd_port_, listed)) << NsdLog();
   for (const std::string q :
@@ -141,6 +160,22 @@ TEST_F(NsdSecondaryTest, TransfersFollowsNotifyAndAnswersLikeRepd) {
   EXPECT_EQ(WaitForNsd(listed, Dig(repd_port_, listed)), Dig(repd_port_, listed));
   EXPECT_THAT(Dig(nsd_port_, listed), ::testing::HasSubstr("NXDOMAIN"));
   EXPECT_GT(Incremental(), incremental_before) << "NSD did not follow by IXFR";
+}
+
+TEST_F(NsdSecondaryTest, TransfersFollowsNotifyAndAnswersLikeRepd) {
+  Start(/*tsig=*/false);
+  ExpectNsdFollowsRepd();
+}
+
+TEST_F(NsdSecondaryTest, EveryExchangeIsSignedWithTheTsigKey) {
+  Start(/*tsig=*/true);
+  ExpectNsdFollowsRepd();
+  // NSD checks the signature of every answer (its SOA checks too) and of every NOTIFY.
+  const std::string log = NsdLog();
+  EXPECT_THAT(log, HasSubstr("TSIG verified with key transfer-key")) << log;
+  for (const char* complaint : {"refused", "error", "bad", "fail"}) {
+    EXPECT_THAT(log, Not(HasSubstr(complaint))) << log;
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "dnsbl/answer.h"
 #include "dnsbl/ldns.h"
 #include "dnsbl/query.h"
+#include "dnsbl/tsig.h"
 #include "dnsbl/zone.h"
 
 namespace {
@@ -35,7 +36,12 @@ struct World {
     }
     index.Reset(std::move(all), 0);
     zones = std::make_unique<ZoneSet>(*ZoneSet::Create(DnsOptions{}));
+    DnsOptions keyed;
+    keyed.tsig_name = "xfr-key";
+    keyed.tsig_secret = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA==";
+    key = *TsigKey::FromOptions(keyed);
   }
+  std::shared_ptr<const TsigKey> key;
 };
 
 void Check(bool ok, const char* what) {
@@ -80,6 +86,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (t == Transport::kUdp) {
       // Truncated answers hold the question and OPT only: never larger than the query.
       Check(n <= limit || n <= size, "UDP answer over its limit");
+    }
+    if (q.has_tsig) {
+      // Signed (or the TSIG error answer) with and without a key of ours.
+      for (const TsigKey* key : {world.key.get(), static_cast<const TsigKey*>(nullptr)}) {
+        static uint8_t answer[65535];
+        std::memcpy(answer, out, n);
+        const size_t m = AnswerSigned(key, q, world.zones->options(), data, size, limit, answer, n,
+                                      sizeof answer);
+        if (m == 0) continue;
+        Check(m <= limit, "signed answer over its limit");
+        ldns_pkt* signed_pkt = nullptr;
+        Check(ldns_wire2pkt(&signed_pkt, answer, m) == LDNS_STATUS_OK,
+              "ldns cannot read our signed answer");
+        Check(ldns_pkt_tsig(signed_pkt) != nullptr, "signed answer without a TSIG");
+        ldns_pkt_free(signed_pkt);
+      }
     }
     ldns_pkt* pkt = nullptr;
     Check(ldns_wire2pkt(&pkt, out, n) == LDNS_STATUS_OK, "ldns cannot read our answer");

@@ -164,6 +164,43 @@ TEST_F(ServerTest, TransfersNeedTheTsigKeyWhenOneIsConfigured) {
       Not(HasSubstr("127.0.0.4")));
 }
 
+TEST_F(ServerTest, SignedQueriesGetSignedAnswers) {
+  DnsOptions options;
+  options.tsig_name = "xfr-key";
+  options.tsig_secret = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA==";
+  Start(options);
+  // dig checks the TSIG of the answer and complains when it is missing or wrong.
+  for (const std::string transport : {"", "+tcp "}) {
+    for (const std::string q : {"bl.repd.test SOA", "4.3.2.1.bl.repd.test A"}) {
+      std::string answer = Dig(
+          transport + "-y hmac-sha256:xfr-key:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA== " + q);
+      EXPECT_THAT(answer, HasSubstr("status: NOERROR")) << q;
+      EXPECT_THAT(answer, HasSubstr("TSIG PSEUDOSECTION")) << q;
+      EXPECT_THAT(answer, HasSubstr("NOERROR 0")) << q;  // the TSIG's own error field
+      EXPECT_THAT(answer, Not(HasSubstr("verify"))) << answer;
+    }
+  }
+  // Another key, or our key with a wrong secret: NOTAUTH with the TSIG error, unsigned.
+  std::string other_key =
+      Dig("-y hmac-sha256:other-key:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA== bl.repd.test SOA");
+  EXPECT_THAT(other_key, HasSubstr("status: NOTAUTH"));
+  EXPECT_THAT(other_key, HasSubstr("BADKEY"));
+  std::string wrong_secret =
+      Dig("-y hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk= bl.repd.test SOA");
+  EXPECT_THAT(wrong_secret, HasSubstr("status: NOTAUTH"));
+  EXPECT_THAT(wrong_secret, HasSubstr("BADSIG"));
+  EXPECT_THAT(wrong_secret, HasSubstr("ANSWER: 0,"));
+}
+
+TEST_F(ServerTest, SignedQueriesWithoutAConfiguredKeyGetBadKey) {
+  Start();
+  std::string answer =
+      Dig("-y hmac-sha256:xfr-key:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA== bl.repd.test SOA");
+  EXPECT_THAT(answer, HasSubstr("status: NOTAUTH"));
+  EXPECT_THAT(answer, HasSubstr("BADKEY"));
+  EXPECT_EQ(Dig("+short 2.0.0.127.bl.repd.test A"), "127.0.0.2\n");
+}
+
 TEST_F(ServerTest, NotifiesSecondariesOfANewSerial) {
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   sockaddr_in addr{};
