@@ -1,5 +1,7 @@
 #include "dnsbl/xfr.h"
 
+#include <algorithm>
+
 #include <map>
 
 #include "dnsbl/answer.h"
@@ -10,7 +12,11 @@ namespace repd::dnsbl {
 void Journal::Record(uint32_t from, uint32_t to,
                      const std::vector<reputation::ListingChange>& changes) {
   std::lock_guard lock(mu_);
-  if (changes.empty()) {
+  // A network listing's change moves wildcards and their empty non-terminals: the zone is
+  // sent whole (Diff knows subjects only).
+  const bool networks = std::any_of(changes.begin(), changes.end(),
+                                    [](const auto& c) { return c.prefix_length != 0; });
+  if (changes.empty() || networks) {
     batches_.clear();
     kept_ = 0;
     return;
@@ -224,7 +230,12 @@ std::unique_ptr<TransferStream> TransferStream::Create(
       s->AddSoa(serial);
       return s;
     }
-    if (ctx.journal) {
+    // With network listings, a new address under one also adds wildcards at its parents
+    // (CollectZone), which a diff of subjects does not carry: the zone is sent whole.
+    bool networks = false;
+    snapshot->ForEachRange(
+        [&](const reputation::IpAddress&, int, const reputation::Listing&) { networks = true; });
+    if (ctx.journal && !networks) {
       if (auto path = ctx.journal->Path(q.client_serial, serial)) {
         std::vector<ZoneEntry> deleted, added;
         Diff(ctx.zones, *zone, *path, &deleted, &added);

@@ -3,7 +3,12 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdio>
 #include <cstring>
+#include <map>
+#include <set>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 
@@ -233,13 +238,23 @@ size_t SubjectText(const Subject& s, char* buf) {
   if (inet_ntop(s.ip.v4 ? AF_INET : AF_INET6, s.ip.bytes.data(), buf, kMaxName) == nullptr) {
     return 0;
   }
-  return std::strlen(buf);
+  size_t len = std::strlen(buf);
+  if (s.wildcard_bits != 0) {
+    // A wildcard stands for many addresses: its text names the network listed.
+    const reputation::IpAddress network = s.ip.Masked(s.network_bits);
+    inet_ntop(network.v4 ? AF_INET : AF_INET6, network.bytes.data(), buf, kMaxName);
+    len = std::strlen(buf);
+    len += static_cast<size_t>(std::snprintf(buf + len, kMaxName - len, "/%d", s.network_bits));
+  }
+  return len;
 }
 
 Subject ZoneEntry::ToSubject() const {
   Subject s;
   s.is_domain = is_domain;
   s.ip = ip;
+  s.wildcard_bits = wildcard_bits;
+  s.network_bits = network_bits;
   s.domain_len = std::min(domain.size(), kMaxName - 1);
   std::memcpy(s.domain, domain.data(), s.domain_len);
   return s;
@@ -253,6 +268,74 @@ ZoneEntry ZoneEntry::Of(const Subject& subject, const ZoneRecords& records) {
   e.records = records;
   return e;
 }
+
+namespace {
+
+// The wildcards of CollectZone for the network listings; `out` from `first_ip` holds the
+// addresses listed in the zone.
+void AddNetworkWildcards(const ZoneSet& zones, const Zone& zone,
+                         const reputation::ListingIndex::Snapshot& snapshot, size_t first_ip,
+                         std::vector<ZoneEntry>* out) {
+  using reputation::IpAddress;
+  std::map<std::pair<IpAddress, int>, ZoneRecords> networks;
+  std::array<bool, 129> v4_lengths{}, v6_lengths{};
+  snapshot.ForEachRange([&](const IpAddress& ip, int bits, const Listing& l) {
+    networks[{ip, bits}] = zones.RecordsOf(zone, l);
+    (ip.v4 ? v4_lengths : v6_lengths)[static_cast<size_t>(bits)] = true;
+  });
+  if (networks.empty()) return;
+  // The longest network holding the first `bits` bits of `ip`.
+  auto holder = [&](const IpAddress& ip, int bits) -> const decltype(networks)::value_type* {
+    const auto& lengths = ip.v4 ? v4_lengths : v6_lengths;
+    for (int b = bits; b >= 0; --b) {
+      if (!lengths[static_cast<size_t>(b)]) continue;
+      auto it = networks.find({ip.Masked(b), b});
+      if (it != networks.end()) return &*it;
+    }
+    return nullptr;
+  };
+  std::set<std::pair<IpAddress, int>> done;
+  auto add = [&](const IpAddress& ip, int bits) {
+    if (!done.emplace(ip.Masked(bits), bits).second) return;
+    const auto* network = holder(ip, bits);
+    if (network == nullptr || network->second.empty()) return;
+    ZoneEntry e;
+    e.ip = ip.Masked(bits);
+    e.records = network->second;
+    e.wildcard_bits = static_cast<uint8_t>(bits);
+    e.network_bits = static_cast<uint8_t>(network->first.second);
+    out->push_back(e);
+  };
+  // The parents of a name at `bits` are empty non-terminals; inside a network each needs a
+  // wildcard of its own.
+  auto add_parents = [&](const IpAddress& ip, int bits) {
+    const int label = ip.v4 ? 8 : 4;
+    for (int b = bits - label; b >= label; b -= label) add(ip, b);
+  };
+  const size_t first_wildcard = out->size();
+  for (const auto& [key, records] : networks) {
+    const auto& [ip, bits] = key;
+    const int label = ip.v4 ? 8 : 4;
+    const int boundary = (bits + label - 1) / label * label;
+    // The 2^(boundary - bits) names at the label boundary that make up the network.
+    for (uint32_t i = 0; i < (uint32_t{1} << (boundary - bits)); ++i) {
+      IpAddress name = ip;
+      name.bytes[static_cast<size_t>((boundary - 1) / 8)] |=
+          static_cast<uint8_t>(i << (7 - (boundary - 1) % 8));
+      add(name, boundary);
+    }
+  }
+  for (size_t i = first_wildcard, end = out->size(); i < end; ++i) {
+    const IpAddress ip = (*out)[i].ip;
+    add_parents(ip, (*out)[i].wildcard_bits);
+  }
+  for (size_t i = first_ip; i < first_wildcard; ++i) {
+    const IpAddress ip = (*out)[i].ip;
+    if (holder(ip, ip.Bits()) != nullptr) add_parents(ip, ip.Bits());
+  }
+}
+
+}  // namespace
 
 std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
                                    const reputation::ListingIndex::Snapshot& snapshot) {
@@ -285,6 +368,8 @@ std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
     });
   }
   const size_t ips_end = out.size();
+  if (zone.serves_ips()) AddNetworkWildcards(zones, zone, snapshot, fixed, &out);
+  const size_t wildcards_end = out.size();
   if (zone.serves_domains()) {
     snapshot.ForEachDomain([&](std::string_view domain, const Listing& l) {
       if (domain.empty() || domain.size() >= kMaxName || domain == "test" || domain == "invalid") {
@@ -296,7 +381,11 @@ std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
   }
   std::sort(out.begin() + fixed, out.begin() + ips_end,
             [](const ZoneEntry& a, const ZoneEntry& b) { return a.ip < b.ip; });
-  std::sort(out.begin() + ips_end, out.end(),
+  std::sort(out.begin() + ips_end, out.begin() + wildcards_end,
+            [](const ZoneEntry& a, const ZoneEntry& b) {
+              return std::tie(a.ip, a.wildcard_bits) < std::tie(b.ip, b.wildcard_bits);
+            });
+  std::sort(out.begin() + wildcards_end, out.end(),
             [](const ZoneEntry& a, const ZoneEntry& b) { return a.domain < b.domain; });
   return out;
 }
@@ -314,15 +403,19 @@ std::string OwnerLabels(const Subject& s) {
       start = dot + 1;
     }
   } else if (s.ip.v4) {
-    for (int i = 3; i >= 0; --i) {
+    if (s.wildcard_bits != 0) out += {1, '*'};
+    for (int i = (s.wildcard_bits != 0 ? s.wildcard_bits : 32) / 8 - 1; i >= 0; --i) {
       std::string octet = std::to_string(s.ip.bytes[i]);
       out.push_back(static_cast<char>(octet.size()));
       out += octet;
     }
   } else {
     static constexpr char kHex[] = "0123456789abcdef";
-    for (int i = 15; i >= 0; --i) {
-      out += {1, kHex[s.ip.bytes[i] & 0xf], 1, kHex[s.ip.bytes[i] >> 4]};
+    if (s.wildcard_bits != 0) out += {1, '*'};
+    for (int nibble = (s.wildcard_bits != 0 ? s.wildcard_bits : 128) / 4 - 1; nibble >= 0;
+         --nibble) {
+      const uint8_t byte = s.ip.bytes[static_cast<size_t>(nibble / 2)];
+      out += {1, kHex[nibble % 2 == 0 ? byte >> 4 : byte & 0xf]};
     }
   }
   return out;

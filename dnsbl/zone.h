@@ -37,6 +37,11 @@ struct Subject {
   reputation::IpAddress ip;
   char domain[kMaxName] = {};  // lower-case text, no trailing dot
   size_t domain_len = 0;
+  // Transfers and zone files only: a wildcard for every address under the first
+  // `wildcard_bits` of `ip` (a label boundary), carrying the listing of the network
+  // `ip`/`network_bits`. 0: the subject itself.
+  uint8_t wildcard_bits = 0;
+  uint8_t network_bits = 0;
   std::string_view domain_view() const { return {domain, domain_len}; }
 };
 
@@ -96,12 +101,15 @@ struct ZoneEntry {
   reputation::IpAddress ip;  // an IPv6 twin of a test point keeps v4 = false
   std::string domain;
   ZoneRecords records;
+  uint8_t wildcard_bits = 0, network_bits = 0;  // as in Subject
 
   Subject ToSubject() const;
   static ZoneEntry Of(const Subject& subject, const ZoneRecords& records);
 };
 // Every subject with records in `zone`: the test points first, then the index sorted (IPs
-// by address, then domains by name).
+// by address, then domains by name). A network listing becomes wildcards at the label
+// boundary below it, plus a wildcard at each empty non-terminal inside it (the parents of
+// names under it), without which a resolver would find no wildcard there (RFC 4592).
 std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
                                    const reputation::ListingIndex::Snapshot& snapshot);
 // The owner name of a subject relative to the apex, as wire labels without the root byte:

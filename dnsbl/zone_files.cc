@@ -104,10 +104,10 @@ class Importer {
     if (!ip || bits > (ip->v4 ? 32 : 128)) {
       return Warn(line, absl::StrCat("not an address or prefix: ", AsAbsl(subject))), false;
     }
-    // The store holds IPv4 ranges from /16 to /32 (each expanded into the index); a wider
-    // range or an IPv6 prefix is skipped with a warning rather than failing the whole file.
-    if (bits >= 0 && bits != (ip->v4 ? 32 : 128) && (!ip->v4 || bits < 16)) {
-      return Warn(line, absl::StrCat("ranges wider than an IPv4 /16, and IPv6 prefixes, are not "
+    // The store holds IPv4 ranges from /8 and IPv6 prefixes from /16; a wider one (a typo or
+    // a whole address family) is skipped with a warning rather than failing the whole file.
+    if (bits >= 0 && bits < (ip->v4 ? 8 : 16)) {
+      return Warn(line, absl::StrCat("ranges wider than an IPv4 /8 or an IPv6 /16 are not "
                                      "served: ",
                                      AsAbsl(subject))),
              false;
@@ -380,7 +380,11 @@ void ExportRbldnsd(const reputation::ListingIndex::Snapshot& snapshot, const Dns
     }
   };
   if (ips) {
-    // ip4set holds IPv4 only.
+    // ip4set holds IPv4 only; an address listed on its own wins over a network holding it.
+    snapshot.ForEachRange(
+        [&](const reputation::IpAddress& ip, int bits, const reputation::Listing& l) {
+          if (ip.v4 && l.listed()) write(absl::StrCat(ip.ToString(), "/", bits), l);
+        });
     snapshot.ForEachIp([&](const reputation::IpAddress& ip, const reputation::Listing& l) {
       if (ip.v4 && l.listed()) write(ip.ToString(), l);
     });

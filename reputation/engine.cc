@@ -35,15 +35,21 @@ void ReleaseFreeMemory() {
 constexpr int64_t kDay = 86400;
 constexpr size_t kMaxCidrAddresses = 65536;  // an IPv4 /16: dynamic pools, not whole nets
 
-// "a.b.c.d/nn" -> (network, length) for IPv4 CIDRs that we expand into the index.
-std::optional<std::pair<uint32_t, int>> ParseV4Cidr(std::string_view text) {
+// "a.b.c.d/nn" (/8 to /32) or "v6::/nn" (/16 to /128) -> the network and its length.
+std::optional<std::pair<IpAddress, int>> ParseCidr(std::string_view text) {
   std::pair<absl::string_view, absl::string_view> parts = absl::StrSplit(AsAbsl(text), '/');
   int length;
   if (parts.second.empty() || !absl::SimpleAtoi(parts.second, &length)) return std::nullopt;
   auto ip = IpAddress::Parse(AsStd(parts.first));
-  if (!ip || !ip->v4 || length < 16 || length > 32) return std::nullopt;
-  uint32_t mask = length == 0 ? 0 : ~uint32_t{0} << (32 - length);
-  return std::pair{ip->V4HostOrder() & mask, length};
+  if (!ip || length > ip->Bits() || length < (ip->v4 ? 8 : 16)) return std::nullopt;
+  return std::pair{ip->Masked(length), length};
+}
+
+// Ranges of at most kMaxCidrAddresses IPv4 addresses are expanded into listings of their
+// addresses (exact DNS records, what secondaries transfer); wider ones are network listings.
+// So are IPv6 prefixes of at most 8 addresses (below a DNS label of 16).
+bool Expanded(const std::pair<IpAddress, int>& cidr) {
+  return cidr.second >= (cidr.first.v4 ? 16 : 125);
 }
 
 std::string Encode64(int64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
@@ -217,7 +223,7 @@ void Engine::CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>&
     return;
   }
   for (const auto& c : changes) {
-    if (c.is_domain) continue;
+    if (c.is_domain || c.prefix_length != 0) continue;  // a network is not a listed IP
     int delta = (c.after && c.after->listed() ? 1 : 0) - (c.before && c.before->listed() ? 1 : 0);
     if (delta != 0) listed_per_prefix_.Add(c.ip, delta);
   }
@@ -228,7 +234,7 @@ int Engine::ListedInPrefix(const IpAddress& ip) const {
   return listed_per_prefix_.Get(ip);
 }
 
-std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now) const {
+std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now, bool networks) const {
   // Exact overrides live only in the store (a million imported listings stay out of the
   // heap; the Bloom filter makes the usual miss cheap); ranges are few and kept in memory.
   auto stored = store_->Get(Store::kOverrides, OverrideKey(s.is_domain, s.Text()));
@@ -236,18 +242,15 @@ std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now) cons
     auto o = DecodeOverride(**stored);
     if (o && !Expired(*o, now)) return o;
   }
-  if (!s.is_domain && s.ip.v4) {
-    std::shared_lock lock(overrides_mu_);
-    if (cidr_overrides_.empty()) return std::nullopt;
-    uint32_t addr = s.ip.V4HostOrder();
-    for (int len = 31; len >= 16; --len) {
-      uint32_t net = addr & (~uint32_t{0} << (32 - len));
-      auto it = cidr_overrides_.find(
-          OverrideKey(false, IpAddress::FromV4(net).ToString() + "/" + std::to_string(len)));
-      if (it != cidr_overrides_.end() && !Expired(it->second, now)) return it->second;
-    }
-  }
-  return std::nullopt;
+  if (s.is_domain) return std::nullopt;
+  std::shared_lock lock(overrides_mu_);
+  const Override* range = range_overrides_.Match(s.ip, [&](const Override& o) {
+    if (Expired(o, now)) return false;
+    auto cidr = ParseCidr(o.subject);
+    return cidr && (networks || Expanded(*cidr));
+  });
+  if (range == nullptr) return std::nullopt;
+  return *range;
 }
 
 bool Engine::IsShared(const Record& record) const {
@@ -306,9 +309,17 @@ template <typename Fn>
 void Engine::ForEachOverrideSubject(const Override& o, Fn&& fn) {
   if (o.is_domain) {
     fn(Subject{true, {}, o.subject});
-  } else if (auto cidr = ParseV4Cidr(o.subject)) {
-    for (uint32_t i = 0; i < (uint32_t{1} << (32 - cidr->second)); ++i) {
-      fn(Subject{false, IpAddress::FromV4(cidr->first + i), {}});
+  } else if (auto cidr = ParseCidr(o.subject)) {
+    if (!Expanded(*cidr)) return;
+    // An expanded IPv6 range holds at most 8 addresses: its host bits are in the last octet.
+    for (uint32_t i = 0; i < (uint32_t{1} << (cidr->first.Bits() - cidr->second)); ++i) {
+      IpAddress ip = cidr->first;
+      if (ip.v4) {
+        ip = IpAddress::FromV4(ip.V4HostOrder() + i);
+      } else {
+        ip.bytes[15] = static_cast<uint8_t>(ip.bytes[15] | i);
+      }
+      fn(Subject{false, ip, {}});
     }
   } else if (auto ip = IpAddress::Parse(o.subject)) {
     fn(Subject{false, *ip, {}});
@@ -318,11 +329,12 @@ void Engine::ForEachOverrideSubject(const Override& o, Fn&& fn) {
 absl::Status Engine::Rebuild(int64_t now) {
   {
     std::unique_lock lock(overrides_mu_);
-    cidr_overrides_.clear();
-    store_->ForEach(Store::kOverrides, "", [&](std::string_view key, std::string_view value) {
+    range_overrides_.Clear();
+    store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
       auto o = DecodeOverride(value);
-      if (o && !o->is_domain && o->subject.find('/') != std::string::npos) {
-        cidr_overrides_[std::string(key)] = std::move(*o);
+      if (!o || o->is_domain) return;
+      if (auto cidr = ParseCidr(o->subject)) {
+        range_overrides_.Set(internal::RangeKey::Of(cidr->first, cidr->second), std::move(*o));
       }
     });
   }
@@ -346,6 +358,8 @@ absl::Status Engine::Rebuild(int64_t now) {
     ++overrides;
     Listing listing = MakeListing(nullptr, *o, false);
     ForEachOverrideSubject(*o, [&](const Subject& s) { load(s, listing); });
+    auto cidr = o->is_domain ? std::nullopt : ParseCidr(o->subject);
+    if (cidr && !Expanded(*cidr)) loader.AddRange(cidr->first, cidr->second, listing);
     if (o->expires != 0) expiring_overrides.emplace(o->expires, std::move(*o));
   });
   absl::flat_hash_set<std::string> good_domains;
@@ -519,12 +533,14 @@ absl::Status Engine::Refresh(const std::vector<Subject>& subjects, int64_t now) 
       const Subject& s = *pass[i];
       auto& rec = records[i];
       if (!rec.ok()) return rec.status();
-      auto o = FindOverride(s, now);
       if (!*rec) {
+        // An address without a record, under a network listing alone, is served by that.
+        auto o = FindOverride(s, now, /*networks=*/false);
         changes.push_back({s.is_domain, s.ip, s.domain, std::nullopt,
                            o ? std::optional(MakeListing(nullptr, o, false)) : std::nullopt});
         continue;
       }
+      auto o = FindOverride(s, now);
       Evaluation e = model_.Evaluate(**rec, now, /*explain=*/false);
       if (e.listed != (*rec)->listed) {
         batch.Merge(s.Key(),
@@ -733,16 +749,43 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
   {
     std::unique_lock lock(overrides_mu_);
     for (const auto& o : entries) {
-      if (o.is_domain || o.subject.find('/') == std::string::npos) continue;
-      std::string key = OverrideKey(o.is_domain, o.subject);
-      if (remove) {
-        cidr_overrides_.erase(key);
-      } else {
-        cidr_overrides_[key] = o;
-      }
+      auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
+      if (!cidr) continue;
+      range_overrides_.Set(internal::RangeKey::Of(cidr->first, cidr->second),
+                           remove ? std::nullopt : std::optional(o));
     }
   }
+  if (auto s = ApplyNetworkOverrides(entries, remove, now); !s.ok()) return s;
   return Refresh(subjects, now);
+}
+
+absl::Status Engine::ApplyNetworkOverrides(const std::vector<Override>& entries, bool remove,
+                                           int64_t now) {
+  std::vector<ListingChange> changes;
+  for (const auto& o : entries) {
+    auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
+    if (!cidr || Expanded(*cidr)) continue;
+    ListingChange c;
+    c.ip = cidr->first;
+    c.prefix_length = static_cast<uint8_t>(cidr->second);
+    if (!remove) c.after = MakeListing(nullptr, o, false);
+    changes.push_back(std::move(c));
+  }
+  if (changes.empty()) return absl::OkStatus();
+  std::vector<Subject> inside;
+  index_.Current()->ForEachIp([&](const IpAddress& ip, const Listing&) {
+    for (const auto& c : changes) {
+      if (ip.v4 == c.ip.v4 && ip.Masked(c.prefix_length) == c.ip) {
+        inside.push_back(Subject{false, ip, {}});
+        break;
+      }
+    }
+  });
+  {
+    std::lock_guard refresh_lock(refresh_mu_);
+    index_.Apply(std::move(changes));
+  }
+  return inside.empty() ? absl::OkStatus() : Refresh(inside, now);
 }
 
 namespace {
@@ -752,12 +795,14 @@ absl::Status ValidateOverride(Override& o) {
     if (!d) return absl::InvalidArgumentError("subject: not a valid domain name: " + o.subject);
     o.subject = *d;
   } else if (o.subject.find('/') != std::string::npos) {
-    auto cidr = ParseV4Cidr(o.subject);
+    auto cidr = ParseCidr(o.subject);
     if (!cidr) {
-      return absl::InvalidArgumentError("subject: ranges must be IPv4 CIDRs from /16 to /32: " +
-                                        o.subject);
+      return absl::InvalidArgumentError(
+          "subject: ranges must be IPv4 CIDRs from /8 to /32 or IPv6 prefixes from /16 to "
+          "/128: " +
+          o.subject);
     }
-    o.subject = IpAddress::FromV4(cidr->first).ToString() + "/" + std::to_string(cidr->second);
+    o.subject = cidr->first.ToString() + "/" + std::to_string(cidr->second);
   } else {
     auto ip = IpAddress::Parse(o.subject);
     if (!ip) return absl::InvalidArgumentError("subject: not an IP address: " + o.subject);
@@ -777,7 +822,8 @@ absl::Status Engine::PutOverrides(const std::vector<Override>& entries) {
   size_t addresses = 0;
   for (auto& o : valid) {
     if (auto s = ValidateOverride(o); !s.ok()) return s;
-    if (auto cidr = ParseV4Cidr(o.subject)) addresses += size_t{1} << (32 - cidr->second);
+    auto cidr = ParseCidr(o.subject);
+    if (cidr && Expanded(*cidr)) addresses += size_t{1} << (32 - cidr->second);
   }
   if (addresses > 16 * kMaxCidrAddresses) {
     return absl::InvalidArgumentError("ranges in one request cover too many addresses");

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "reputation/model.h"
+#include "reputation/range_table.h"
 #include "reputation/reputation.h"
 #include "reputation/store.h"
 
@@ -47,10 +48,13 @@ class Engine final : public Reputation {
     std::string Text() const { return is_domain ? domain : ip.ToString(); }
   };
 
-  // The override that applies to a subject (exact, or a CIDR holding the IP); expired ones
-  // do not apply.
-  std::optional<Override> FindOverride(const Subject& s, int64_t now) const;
-  // The subjects an override applies to: a range stands for each of its addresses.
+  // The override that applies to a subject (exact, or the longest range holding the IP);
+  // expired ones do not apply. Without `networks`, ranges that the index serves as network
+  // listings (see ForEachOverrideSubject) are left out.
+  std::optional<Override> FindOverride(const Subject& s, int64_t now, bool networks = true) const;
+  // The subjects an override applies to: a narrow range (IPv4, at most a /16) stands for each
+  // of its addresses; a wider one, or an IPv6 prefix, is one network listing in the index and
+  // has no subjects here.
   template <typename Fn>
   static void ForEachOverrideSubject(const Override& o, Fn&& fn);
   bool IsShared(const Record& record) const;
@@ -61,6 +65,10 @@ class Engine final : public Reputation {
   int ListedInPrefix(const IpAddress& ip) const;
   void CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes);
   absl::Status ApplyOverrides(const std::vector<Override>& entries, bool remove);
+  // Publishes network listings of range overrides, and refreshes the listed addresses inside
+  // them (their own listing includes the range's).
+  absl::Status ApplyNetworkOverrides(const std::vector<Override>& entries, bool remove,
+                                     int64_t now);
   // `prompt`: the subjects drew evidence that can list them (complaints, traps, bots, forgery),
   // published first. Volume evidence only relaxes a standing; it waits while prompt work is
   // queued, so that bulk DMARC data cannot delay a listing.
@@ -88,7 +96,7 @@ class Engine final : public Reputation {
   bool refreshing_ = false, stopping_ = false;
   std::thread refresher_;
   mutable std::shared_mutex overrides_mu_;
-  absl::flat_hash_map<std::string, Override> cidr_overrides_;  // ranges only, by OverrideKey
+  internal::RangeTable<Override> range_overrides_;  // ranges only
   // Overrides that end by themselves, by expiry time (under writer_mu_): the sweep refreshes
   // their subjects when they end instead of re-reading every listed subject each time.
   // Entries of replaced or deleted overrides stay until they pop; refreshing is idempotent.

@@ -8,6 +8,7 @@
 #include "absl/container/node_hash_set.h"
 #include "common/strings.h"
 #include "reputation/listing_base.h"
+#include "reputation/range_table.h"
 
 namespace repd::reputation {
 
@@ -48,6 +49,8 @@ const std::string* InternTxt(std::string_view text) {
 namespace {
 
 using internal::ListingBase;
+using internal::RangeKey;
+using RangeTable = internal::RangeTable<Listing>;
 using internal::V6Key;
 
 // Subjects changed since the base was built; nullopt for subjects removed since then.
@@ -78,12 +81,19 @@ std::optional<Listing> LookupDomain(const ListingBase& base, const DeltaMaps& de
 class SnapshotImpl final : public ListingIndex::Snapshot {
  public:
   SnapshotImpl(std::shared_ptr<const ListingBase> base, std::shared_ptr<const DeltaMaps> delta,
-               uint32_t serial, size_t size)
-      : base_(std::move(base)), delta_(std::move(delta)), serial_(serial), size_(size) {}
+               std::shared_ptr<const RangeTable> ranges, uint32_t serial, size_t size)
+      : base_(std::move(base)),
+        delta_(std::move(delta)),
+        ranges_(std::move(ranges)),
+        serial_(serial),
+        size_(size) {}
 
   std::optional<Listing> FindIp(const IpAddress& ip) const override {
-    if (ip.v4) return LookupV4(*base_, *delta_, ip.V4HostOrder());
-    return LookupV6(*base_, *delta_, ip.bytes);
+    std::optional<Listing> own =
+        ip.v4 ? LookupV4(*base_, *delta_, ip.V4HostOrder()) : LookupV6(*base_, *delta_, ip.bytes);
+    if (own || ranges_->empty()) return own;
+    if (const Listing* l = ranges_->Match(ip)) return *l;
+    return std::nullopt;
   }
   std::optional<Listing> FindDomain(std::string_view domain) const override {
     return LookupDomain(*base_, *delta_, domain);
@@ -115,12 +125,19 @@ class SnapshotImpl final : public ListingIndex::Snapshot {
     }
   }
 
+  void ForEachRange(
+      const std::function<void(const IpAddress&, int, const Listing&)>& fn) const override {
+    ranges_->ForEach(fn);
+  }
+
   const std::shared_ptr<const ListingBase>& base() const { return base_; }
   const std::shared_ptr<const DeltaMaps>& delta() const { return delta_; }
+  const std::shared_ptr<const RangeTable>& ranges() const { return ranges_; }
 
  private:
   std::shared_ptr<const ListingBase> base_;
   std::shared_ptr<const DeltaMaps> delta_;
+  std::shared_ptr<const RangeTable> ranges_;
   uint32_t serial_;
   size_t size_;
 };
@@ -148,6 +165,7 @@ struct ListingIndex::State {
 
 struct ListingIndex::Loader::Impl {
   ListingBase::Builder builder;
+  std::shared_ptr<RangeTable> ranges = std::make_shared<RangeTable>();
 };
 
 ListingIndex::Loader::Loader() : impl_(std::make_unique<Impl>()) {}
@@ -166,9 +184,14 @@ void ListingIndex::Loader::Add(std::string_view domain, const Listing& listing) 
   impl_->builder.AddDomain(domain, listing);
 }
 
+void ListingIndex::Loader::AddRange(const IpAddress& network, int length, const Listing& listing) {
+  impl_->ranges->Set(RangeKey::Of(network, length), listing);
+}
+
 ListingIndex::ListingIndex() : state_(std::make_unique<State>()) {
-  state_->current.store(std::make_shared<SnapshotImpl>(
-      std::make_shared<ListingBase>(), std::make_shared<DeltaMaps>(), NextSerial(0), 0));
+  state_->current.store(
+      std::make_shared<SnapshotImpl>(std::make_shared<ListingBase>(), std::make_shared<DeltaMaps>(),
+                                     std::make_shared<RangeTable>(), NextSerial(0), 0));
 }
 
 ListingIndex::~ListingIndex() = default;
@@ -216,12 +239,26 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
   auto old = state_->current.load(std::memory_order_acquire);
   auto delta = std::make_shared<DeltaMaps>(*old->delta());
   const ListingBase& old_base = *old->base();
+  std::shared_ptr<const RangeTable> ranges = old->ranges();
+  std::shared_ptr<RangeTable> new_ranges;  // copied at the first range change of the batch
   size_t size = old->Size();
   std::vector<ListingChange> effective;
   effective.reserve(changes.size());
   for (auto& change : changes) {
     // `before` is what readers see now, including earlier changes of this same batch.
     std::optional<Listing> before;
+    if (!change.is_domain && change.prefix_length != 0) {
+      const RangeKey key = RangeKey::Of(change.ip, change.prefix_length);
+      if (const Listing* l = ranges->Find(key)) before = *l;
+      if (before == change.after) continue;
+      if (!new_ranges) ranges = new_ranges = std::make_shared<RangeTable>(*ranges);
+      new_ranges->Set(key, change.after);
+      size = size + (change.after ? 1 : 0) - (before ? 1 : 0);
+      change.ip = key.network;
+      change.before = before;
+      effective.push_back(std::move(change));
+      continue;
+    }
     if (change.is_domain) {
       before = LookupDomain(old_base, *delta, change.domain);
     } else if (change.ip.v4) {
@@ -248,7 +285,7 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
     delta = std::make_shared<DeltaMaps>();
   }
   uint32_t serial = NextSerial(old->Serial());
-  state_->current.store(std::make_shared<SnapshotImpl>(base, delta, serial, size),
+  state_->current.store(std::make_shared<SnapshotImpl>(base, delta, ranges, serial, size),
                         std::memory_order_release);
   for (const auto& listener : state_->listeners) listener(old->Serial(), serial, effective);
 }
@@ -259,6 +296,8 @@ void ListingIndex::Reset(std::vector<ListingChange> all, uint32_t serial_floor) 
     if (!entry.after) continue;
     if (entry.is_domain) {
       loader.Add(entry.domain, *entry.after);
+    } else if (entry.prefix_length != 0) {
+      loader.AddRange(entry.ip, entry.prefix_length, *entry.after);
     } else {
       loader.Add(entry.ip, *entry.after);
     }
@@ -269,15 +308,16 @@ void ListingIndex::Reset(std::vector<ListingChange> all, uint32_t serial_floor) 
 
 void ListingIndex::Reset(Loader loader, uint32_t serial_floor) {
   auto base = std::make_shared<ListingBase>(std::move(loader.impl_->builder).Build());
+  std::shared_ptr<const RangeTable> ranges = std::move(loader.impl_->ranges);
   loader.impl_.reset();  // the builder's working memory, before publishing
   std::lock_guard lock(state_->writer_mu);
   auto old = state_->current.load(std::memory_order_acquire);
   uint32_t floor =
       static_cast<int32_t>(serial_floor - old->Serial()) > 0 ? serial_floor : old->Serial();
-  size_t size = base->size();
+  size_t size = base->size() + ranges->size();
   state_->current.store(
       std::make_shared<SnapshotImpl>(std::move(base), std::make_shared<DeltaMaps>(),
-                                     NextSerial(floor), size),
+                                     std::move(ranges), NextSerial(floor), size),
       std::memory_order_release);
   uint32_t serial = state_->current.load()->Serial();
   for (const auto& listener : state_->listeners) listener(old->Serial(), serial, {});

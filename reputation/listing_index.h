@@ -58,6 +58,9 @@ struct ListingChange {
   IpAddress ip;                          // when !is_domain
   std::string domain;                    // when is_domain
   std::optional<Listing> before, after;  // nullopt: absent
+  // IPs: 0 for the address itself; else the listing of the whole network `ip`/prefix_length,
+  // which every address in it without a listing of its own gets (longest prefix first).
+  uint8_t prefix_length = 0;
 };
 
 class ListingIndex {
@@ -76,6 +79,9 @@ class ListingIndex {
         const std::function<void(const IpAddress&, const Listing&)>& fn) const = 0;
     virtual void ForEachDomain(
         const std::function<void(std::string_view, const Listing&)>& fn) const = 0;
+    // The network listings: (network, prefix length, listing).
+    virtual void ForEachRange(
+        const std::function<void(const IpAddress&, int, const Listing&)>& fn) const = 0;
   };
 
   // Receives every published batch of changes, on the writer's thread, in serial order.
@@ -94,6 +100,8 @@ class ListingIndex {
     Loader(Loader&&) noexcept;
     void Add(const IpAddress& ip, const Listing& listing);
     void Add(std::string_view domain, const Listing& listing);
+    // A network listing (ListingChange::prefix_length).
+    void AddRange(const IpAddress& network, int length, const Listing& listing);
 
    private:
     friend class ListingIndex;

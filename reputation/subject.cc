@@ -4,6 +4,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -56,13 +57,14 @@ std::string IpAddress::ToString() const {
   return buf;
 }
 
-IpAddress IpAddress::Prefix() const {
+IpAddress IpAddress::Masked(int length) const {
   IpAddress p = *this;
-  if (v4) {
-    p.bytes[3] = 0;
-  } else {
-    std::fill(p.bytes.begin() + 8, p.bytes.end(), 0);
+  const int bits = std::clamp(length, 0, Bits());
+  const size_t whole = static_cast<size_t>(bits / 8);
+  if (whole < p.bytes.size() && bits % 8 != 0) {
+    p.bytes[whole] &= static_cast<uint8_t>(0xff << (8 - bits % 8));
   }
+  std::fill(p.bytes.begin() + static_cast<long>(whole + (bits % 8 != 0)), p.bytes.end(), 0);
   return p;
 }
 

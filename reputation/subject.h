@@ -27,8 +27,11 @@ struct IpAddress {
   uint32_t V4HostOrder() const;
   std::string ToString() const;
   // The aggregate used as a weak prior: the /24 of an IPv4 address, the /64 of an IPv6 one.
-  IpAddress Prefix() const;
+  IpAddress Prefix() const { return Masked(PrefixLength()); }
   int PrefixLength() const { return v4 ? 24 : 64; }
+  // The network of this address at `length` bits (0..32 or 0..128): the rest set to zero.
+  IpAddress Masked(int length) const;
+  int Bits() const { return v4 ? 32 : 128; }
 
   auto operator<=>(const IpAddress&) const = default;
 };

@@ -178,5 +178,38 @@ TEST_F(NsdSecondaryTest, EveryExchangeIsSignedWithTheTsigKey) {
   }
 }
 
+TEST_F(NsdSecondaryTest, NetworkListingsTransferAsWildcards) {
+  Start(/*tsig=*/false);
+  const std::string first = "4.3.2.1.bl.repd.test A";
+  ASSERT_EQ(WaitForNsd(first, Dig(repd_port_, first)), Dig(repd_port_, first)) << NsdLog();
+  // A /8 with addresses and a /24 listed inside it, a /12 (16 wildcards at /16) and an IPv6
+  // /32: NSD must answer every address as repd does, wildcards and empty non-terminals alike.
+  std::vector<reputation::ListingChange> change;
+  change.push_back(NetworkChange("10.0.0.0/8", MakeListing({10}, "hosting range")));
+  change.push_back(NetworkChange("10.1.3.0/24", MakeListing({4}, "bot pool")));
+  change.push_back(IpChange("10.1.2.3", MakeListing({2}, "spam source")));
+  change.push_back(NetworkChange("172.16.0.0/12", MakeListing({20}, "operator block")));
+  change.push_back(NetworkChange("2001:db8:100::/40", MakeListing({3}, "trap network")));
+  index_.Apply(std::move(change));
+  const std::string wildcard = "4.3.200.10.bl.repd.test A";
+  EXPECT_EQ(WaitForNsd(wildcard, Dig(repd_port_, wildcard)), Dig(repd_port_, wildcard)) << NsdLog();
+  EXPECT_THAT(Dig(repd_port_, wildcard), HasSubstr("127.0.0.10"));
+  for (const std::string q : {
+           "3.2.1.10.bl.repd.test A",      // the address itself
+           "4.2.1.10.bl.repd.test A",      // beside it: the /8, through *.2.1.10
+           "5.5.1.10.bl.repd.test A",      // *.1.10
+           "7.3.1.10.bl.repd.test A",      // the /24 inside the /8
+           "1.1.1.11.bl.repd.test A",      // outside
+           "9.9.20.172.bl.repd.test A",    // the /12
+           "9.9.32.172.bl.repd.test A",    // just past it
+           "4.3.200.10.bl.repd.test TXT",  // the network's text
+           "3.2.1.10.bl.repd.test TXT",
+           "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.8.b.d.0.1.0.0.2.bl.repd.test A",
+           "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.8.b.d.0.1.0.0.2.bl.repd.test A",
+       }) {
+    EXPECT_EQ(Dig(nsd_port_, q), Dig(repd_port_, q)) << q;
+  }
+}
+
 }  // namespace
 }  // namespace repd::dnsbl

@@ -26,6 +26,13 @@ ListingChange IpChange(const std::string& ip, std::optional<Listing> l) {
   return c;
 }
 
+ListingChange NetworkChange(const std::string& cidr, std::optional<Listing> l) {
+  const size_t slash = cidr.find('/');
+  ListingChange c = IpChange(cidr.substr(0, slash), std::move(l));
+  c.prefix_length = static_cast<uint8_t>(std::stoi(cidr.substr(slash + 1)));
+  return c;
+}
+
 ListingChange DomainChange(const std::string& d, std::optional<Listing> l) {
   ListingChange c;
   c.is_domain = true;

@@ -18,6 +18,9 @@ namespace repd::dnsbl::testing {
 reputation::Listing MakeListing(std::vector<int> categories, const std::string& txt, int score = -1,
                                 int allow_trust = -1);
 reputation::ListingChange IpChange(const std::string& ip, std::optional<reputation::Listing> l);
+// A network listing: "10.0.0.0/8", "2001:db8::/32".
+reputation::ListingChange NetworkChange(const std::string& cidr,
+                                        std::optional<reputation::Listing> l);
 reputation::ListingChange DomainChange(const std::string& d, std::optional<reputation::Listing> l);
 
 // 1.2.3.4: spam+bot; 2001:db8::1: trap; example.com: spam (domain); good.example: allow

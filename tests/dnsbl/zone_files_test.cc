@@ -28,11 +28,13 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
       "300.1.1.1\n"
       "2001:db8::/32 :3\n"
       "10.0.0.0/8\n"
-      "2001:db8::1 :3\n");
+      "2001:db8::1 :3\n"
+      "10.0.0.0/7\n"
+      "2001::/15\n");
   ImportWarnings warnings;
   auto r = ParseRbldnsd(in, {.source = "ip4.rbl"}, &warnings);
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 8u);
+  ASSERT_EQ(r->size(), 10u);
   EXPECT_EQ((*r)[0].subject, "1.2.3.4");
   EXPECT_EQ((*r)[0].category, 4);
   EXPECT_EQ((*r)[0].txt, "bot: $");
@@ -47,14 +49,17 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
   EXPECT_EQ((*r)[3].txt, "policy range");
   EXPECT_EQ((*r)[4].subject, "11.0.0.1");
   EXPECT_EQ((*r)[6].subject, "11.0.0.3");
-  EXPECT_EQ((*r)[7].subject, "2001:db8::1");
+  // Networks of any width from an IPv4 /8 and an IPv6 /16 (ip4trie / ip6trie data).
+  EXPECT_EQ((*r)[7].subject, "2001:db8::/32");
   EXPECT_EQ((*r)[7].category, 3);
+  EXPECT_EQ((*r)[8].subject, "10.0.0.0/8");
+  EXPECT_EQ((*r)[9].subject, "2001:db8::1");
   // What the store cannot serve is skipped line by line, never failing the whole file.
   ASSERT_EQ(warnings.size(), 4u);
   EXPECT_THAT(warnings[0], HasSubstr("ip4.rbl:9: exclusions"));
   EXPECT_THAT(warnings[1], HasSubstr("ip4.rbl:10: not an address"));
-  EXPECT_THAT(warnings[2], HasSubstr("ip4.rbl:11: ranges wider"));
-  EXPECT_THAT(warnings[3], HasSubstr("ip4.rbl:12: ranges wider"));
+  EXPECT_THAT(warnings[2], HasSubstr("ip4.rbl:14: ranges wider"));
+  EXPECT_THAT(warnings[3], HasSubstr("ip4.rbl:15: ranges wider"));
 }
 
 TEST(ZoneFilesTest, ParsesDnset) {
@@ -93,6 +98,8 @@ TEST(ZoneFilesTest, ParsesTheBenchmarkCsv) {
 TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
   reputation::ListingIndex index;
   testing::FillIndex(index);
+  index.Apply({testing::NetworkChange("10.0.0.0/8", testing::MakeListing({10}, "range $")),
+               testing::IpChange("10.1.2.3", testing::MakeListing({2}, "own"))});
   std::ostringstream out;
   ExportZone(*index.Current(), DnsOptions{}, out);
   const std::string text = out.str();
@@ -102,6 +109,12 @@ TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
   EXPECT_THAT(text, HasSubstr("example.com 300 IN A 127.0.1.2\n"));
   EXPECT_THAT(text, HasSubstr("good.example 300 IN A 127.0.20.2\n"));
   EXPECT_THAT(text, HasSubstr("2.0.0.127 300 IN A 127.0.0.2\n"));
+  // A network: its wildcard, and one at each empty non-terminal inside it.
+  EXPECT_THAT(text, HasSubstr("*.10 300 IN A 127.0.0.10\n"));
+  EXPECT_THAT(text, HasSubstr("*.10 300 IN TXT \"range 10.0.0.0/8\"\n"));
+  EXPECT_THAT(text, HasSubstr("*.1.10 300 IN A 127.0.0.10\n"));
+  EXPECT_THAT(text, HasSubstr("*.2.1.10 300 IN A 127.0.0.10\n"));
+  EXPECT_THAT(text, HasSubstr("3.2.1.10 300 IN A 127.0.0.2\n"));
   // Every line parses as a record for ldns.
   std::istringstream lines(text);
   std::string line, origin;
@@ -124,16 +137,19 @@ TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
 TEST(ZoneFilesTest, RbldnsdExportRoundTripsThroughTheImporter) {
   reputation::ListingIndex index;
   testing::FillIndex(index);
+  index.Apply({testing::NetworkChange("10.16.0.0/12", testing::MakeListing({10}, "range"))});
   std::ostringstream out;
   ExportRbldnsd(*index.Current(), DnsOptions{}, RbldnsdDataset::kIp4set, out);
   EXPECT_THAT(out.str(), HasSubstr("1.2.3.4 :127.0.0.2:Listed: $ sent spam\n"));
   EXPECT_THAT(out.str(), HasSubstr("1.2.3.4 :127.0.0.4:Listed: $ sent spam\n"));
+  EXPECT_THAT(out.str(), HasSubstr("10.16.0.0/12 :127.0.0.10:range\n"));
   std::istringstream in(out.str());
   auto r = ParseRbldnsd(in, {}, nullptr);
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 2u);
-  EXPECT_EQ((*r)[1].category, 4);
-  EXPECT_EQ((*r)[1].txt, "Listed: $ sent spam");
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_EQ((*r)[0].subject, "10.16.0.0/12");
+  EXPECT_EQ((*r)[2].category, 4);
+  EXPECT_EQ((*r)[2].txt, "Listed: $ sent spam");
 }
 
 }  // namespace

@@ -215,7 +215,9 @@ TEST_F(EngineTest, OverridesBlockAllowExpireAndDelete) {
   ASSERT_TRUE(l);
   EXPECT_NE(l->categories & (1u << kCategoryPolicy), 0u);
   Override too_wide = range;
-  too_wide.subject = "10.0.0.0/8";
+  too_wide.subject = "10.0.0.0/7";
+  EXPECT_FALSE(rep_->PutOverride(too_wide).ok());
+  too_wide.subject = "2001::/15";
   EXPECT_FALSE(rep_->PutOverride(too_wide).ok());
 
   Override allow;
@@ -232,6 +234,69 @@ TEST_F(EngineTest, OverridesBlockAllowExpireAndDelete) {
   expired.expires = Now() - 1;
   ASSERT_TRUE(rep_->PutOverride(expired).ok());
   EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.78"), "", "", {}}, Now()).action, "neutral");
+}
+
+TEST_F(EngineTest, NetworkListingsCoverEveryAddressLongestPrefixFirst) {
+  Override block;
+  block.subject = "10.0.0.0/8";
+  block.action = Override::Action::kBlock;
+  block.category = kCategoryPolicy;
+  block.reason = "hosting range";
+  ASSERT_TRUE(rep_->PutOverride(block).ok());
+  Override allow = block;
+  allow.subject = "10.64.0.0/10";
+  allow.action = Override::Action::kAllow;
+  ASSERT_TRUE(rep_->PutOverride(allow).ok());
+  Override v6 = block;
+  v6.subject = "2001:DB8::/32";
+  ASSERT_TRUE(rep_->PutOverride(v6).ok());
+  const size_t size = rep_->index().Current()->Size();
+  EXPECT_LT(size, 10u) << "networks are not expanded into addresses";
+
+  auto listed = [&](const std::string& ip) {
+    auto l = Ip(ip);
+    return l && (l->categories & (1u << kCategoryPolicy)) != 0;
+  };
+  EXPECT_TRUE(listed("10.200.3.4"));
+  EXPECT_FALSE(listed("10.65.1.1"));  // the longer allow network wins
+  EXPECT_EQ(Ip("10.65.1.1")->allow_trust, 3);
+  EXPECT_FALSE(listed("11.0.0.1"));
+  EXPECT_TRUE(listed("2001:db8:1::5"));
+  EXPECT_FALSE(listed("2001:db9::1"));
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("10.200.3.4"), "", "", {}}, Now()).action, "reject");
+  EXPECT_EQ(rep_->Delist(false, "10.200.3.4", "owner", Now())->status, "override");
+  EXPECT_EQ(rep_->ReportIp(*IpAddress::Parse("10.200.3.4"), Now()).override_entry->subject,
+            "10.0.0.0/8");
+
+  // An address with evidence of its own keeps it, and the network's category too.
+  Ingest({Ev("bot1", EventType::kBot, "10.9.9.9", "", "fbl")});
+  auto own = Ip("10.9.9.9");
+  ASSERT_TRUE(own);
+  EXPECT_NE(own->categories & (1u << kCategoryBot), 0u);
+  EXPECT_NE(own->categories & (1u << kCategoryPolicy), 0u);
+
+  // Networks are rebuilt at start.
+  Open();
+  EXPECT_TRUE(listed("10.200.3.4"));
+  EXPECT_FALSE(listed("10.65.1.1"));
+  EXPECT_TRUE(listed("2001:db8:1::5"));
+
+  // Deleting a network refreshes the addresses listed inside it.
+  ASSERT_TRUE(rep_->DeleteOverride(false, "10.0.0.0/8").ok());
+  EXPECT_FALSE(listed("10.200.3.4"));
+  own = Ip("10.9.9.9");
+  ASSERT_TRUE(own);
+  EXPECT_NE(own->categories & (1u << kCategoryBot), 0u);
+  EXPECT_EQ(own->categories & (1u << kCategoryPolicy), 0u);
+
+  // A network listing ends by itself.
+  Override brief = block;
+  brief.subject = "172.16.0.0/12";
+  brief.expires = Now() + 60;
+  ASSERT_TRUE(rep_->PutOverride(brief).ok());
+  EXPECT_TRUE(listed("172.20.1.1"));
+  rep_->Sweep(Now() + 120);
+  EXPECT_FALSE(listed("172.20.1.1"));
 }
 
 TEST_F(EngineTest, SelfServiceDelistingWaitsForQuietAndIsAudited) {

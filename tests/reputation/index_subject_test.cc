@@ -73,6 +73,52 @@ TEST(ListingIndexTest, ListenersSeeEffectiveChangesWithBefore) {
   EXPECT_FALSE(seen[1].ip.v4);
 }
 
+TEST(ListingIndexTest, NetworkListingsMatchLongestPrefixAfterTheAddressItself) {
+  ListingIndex index;
+  auto network = [](const std::string& ip, int bits, std::optional<Listing> after) {
+    ListingChange c = IpChange(ip, std::move(after));
+    c.prefix_length = static_cast<uint8_t>(bits);
+    return c;
+  };
+  std::vector<ListingChange> seen;
+  index.AddChangeListener(
+      [&](uint32_t, uint32_t, const std::vector<ListingChange>& c) { seen = c; });
+  index.Apply({network("10.1.2.3", 8, Listed(10)), network("10.64.0.0", 10, Listed(4)),
+               IpChange("10.70.0.1", Listed(2)), network("2001:db8:ff::", 32, Listed(3))});
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].ip.ToString(), "10.0.0.0");  // stored masked
+  EXPECT_EQ(seen[0].prefix_length, 8);
+  auto snapshot = index.Current();
+  EXPECT_EQ(snapshot->Size(), 4u);
+  auto find = [&](const std::string& ip) { return snapshot->FindIp(*IpAddress::Parse(ip)); };
+  EXPECT_EQ(find("10.200.0.1")->categories, 1u << 10);
+  EXPECT_EQ(find("10.65.0.1")->categories, 1u << 4);  // the longer network
+  EXPECT_EQ(find("10.70.0.1")->categories, 1u << 2);  // the address itself
+  EXPECT_EQ(find("2001:db8:1::1")->categories, 1u << 3);
+  EXPECT_FALSE(find("11.0.0.1"));
+  EXPECT_FALSE(find("2001:db9::1"));
+  int networks = 0;
+  snapshot->ForEachRange([&](const IpAddress&, int, const Listing&) { ++networks; });
+  EXPECT_EQ(networks, 3);
+  int addresses = 0;
+  snapshot->ForEachIp([&](const IpAddress&, const Listing&) { ++addresses; });
+  EXPECT_EQ(addresses, 1);
+
+  index.Apply({network("10.0.0.0", 8, std::nullopt)});
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].before->categories, 1u << 10);
+  EXPECT_FALSE(index.Current()->FindIp(*IpAddress::Parse("10.200.0.1")));
+  EXPECT_TRUE(index.Current()->FindIp(*IpAddress::Parse("10.65.0.1")));
+
+  // A whole index with networks, as the engine loads it at start.
+  ListingIndex::Loader loader;
+  loader.AddRange(*IpAddress::Parse("192.0.2.0"), 24, Listed(2));
+  index.Reset(std::move(loader), 0);
+  EXPECT_TRUE(index.Current()->FindIp(*IpAddress::Parse("192.0.2.77")));
+  EXPECT_FALSE(index.Current()->FindIp(*IpAddress::Parse("10.65.0.1")));
+  EXPECT_EQ(index.Current()->Size(), 1u);
+}
+
 TEST(ListingIndexTest, ReadersNeverBlockWhileAWriterPublishes) {
   ListingIndex index;
   std::atomic<bool> stop{false};
