@@ -14,8 +14,8 @@ void Journal::Record(uint32_t from, uint32_t to,
   std::lock_guard lock(mu_);
   // A network listing's change moves wildcards and their empty non-terminals: the zone is
   // sent whole (Diff knows subjects only).
-  const bool networks = std::any_of(changes.begin(), changes.end(),
-                                    [](const auto& c) { return c.prefix_length != 0; });
+  const bool networks =
+      std::any_of(changes.begin(), changes.end(), [](const auto& c) { return c.is_network(); });
   if (changes.empty() || networks) {
     batches_.clear();
     kept_ = 0;
@@ -235,6 +235,8 @@ std::unique_ptr<TransferStream> TransferStream::Create(
     bool networks = false;
     snapshot->ForEachRange(
         [&](const reputation::IpAddress&, int, const reputation::Listing&) { networks = true; });
+    snapshot->ForEachSubdomainListing(
+        [&](std::string_view, const reputation::Listing&) { networks = true; });
     if (ctx.journal && !networks) {
       if (auto path = ctx.journal->Path(q.client_serial, serial)) {
         std::vector<ZoneEntry> deleted, added;

@@ -232,14 +232,17 @@ ZoneRecords ZoneSet::Lookup(const Zone& zone, const Subject& subject,
 
 size_t SubjectText(const Subject& s, char* buf) {
   if (s.is_domain) {
-    std::memcpy(buf, s.domain, s.domain_len);
-    return s.domain_len;
+    const size_t star = s.wildcard ? 2 : 0;  // a wildcard's text is its owner, "*.domain"
+    if (star) std::memcpy(buf, "*.", 2);
+    const size_t len = std::min(s.domain_len, kMaxName - star);
+    std::memcpy(buf + star, s.domain, len);
+    return star + len;
   }
   if (inet_ntop(s.ip.v4 ? AF_INET : AF_INET6, s.ip.bytes.data(), buf, kMaxName) == nullptr) {
     return 0;
   }
   size_t len = std::strlen(buf);
-  if (s.wildcard_bits != 0) {
+  if (s.wildcard) {
     // A wildcard stands for many addresses: its text names the network listed.
     const reputation::IpAddress network = s.ip.Masked(s.network_bits);
     inet_ntop(network.v4 ? AF_INET : AF_INET6, network.bytes.data(), buf, kMaxName);
@@ -253,6 +256,7 @@ Subject ZoneEntry::ToSubject() const {
   Subject s;
   s.is_domain = is_domain;
   s.ip = ip;
+  s.wildcard = wildcard;
   s.wildcard_bits = wildcard_bits;
   s.network_bits = network_bits;
   s.domain_len = std::min(domain.size(), kMaxName - 1);
@@ -302,6 +306,7 @@ void AddNetworkWildcards(const ZoneSet& zones, const Zone& zone,
     ZoneEntry e;
     e.ip = ip.Masked(bits);
     e.records = network->second;
+    e.wildcard = true;
     e.wildcard_bits = static_cast<uint8_t>(bits);
     e.network_bits = static_cast<uint8_t>(network->first.second);
     out->push_back(e);
@@ -332,6 +337,56 @@ void AddNetworkWildcards(const ZoneSet& zones, const Zone& zone,
   for (size_t i = first_ip; i < first_wildcard; ++i) {
     const IpAddress ip = (*out)[i].ip;
     if (holder(ip, ip.Bits()) != nullptr) add_parents(ip, ip.Bits());
+  }
+}
+
+// The wildcards of CollectZone for the listings of every name under a domain; `out` from
+// `first_domain` holds the domains listed in the zone.
+void AddSubdomainWildcards(const ZoneSet& zones, const Zone& zone,
+                           const reputation::ListingIndex::Snapshot& snapshot, size_t first_domain,
+                           std::vector<ZoneEntry>* out) {
+  std::map<std::string, ZoneRecords, std::less<>> parents;
+  snapshot.ForEachSubdomainListing([&](std::string_view domain, const Listing& l) {
+    if (domain.size() + 2 < kMaxName) parents[std::string(domain)] = zones.RecordsOf(zone, l);
+  });
+  if (parents.empty()) return;
+  // The records of the nearest listed parent strictly above `name`, if any.
+  auto holder = [&](std::string_view name) -> const ZoneRecords* {
+    for (size_t dot = name.find('.'); dot != std::string_view::npos;
+         dot = name.find('.', dot + 1)) {
+      auto it = parents.find(name.substr(dot + 1));
+      if (it != parents.end()) return &it->second;
+    }
+    return nullptr;
+  };
+  std::set<std::string, std::less<>> done;
+  auto add = [&](std::string_view parent, const ZoneRecords& records) {
+    if (records.empty() || !done.emplace(parent).second) return;
+    ZoneEntry e;
+    e.is_domain = true;
+    e.domain = std::string(parent);
+    e.records = records;
+    e.wildcard = true;
+    out->push_back(e);
+  };
+  // A name under a listed parent makes its own parents empty non-terminals, each needing the
+  // wildcard of the nearest listed parent above it.
+  auto add_parents = [&](std::string_view name) {
+    for (size_t dot = name.find('.'); dot != std::string_view::npos;
+         dot = name.find('.', dot + 1)) {
+      const std::string_view parent = name.substr(dot + 1);
+      if (parents.contains(parent)) return;  // has its own wildcard; above it, handled there
+      const ZoneRecords* records = holder(parent);
+      if (records == nullptr) return;
+      add(parent, *records);
+    }
+  };
+  const size_t first_wildcard = out->size();
+  for (const auto& [parent, records] : parents) add(parent, records);
+  for (const auto& [parent, records] : parents) add_parents(parent);
+  for (size_t i = first_domain; i < first_wildcard; ++i) {
+    const std::string name = (*out)[i].domain;
+    if (holder(name) != nullptr) add_parents(name);
   }
 }
 
@@ -385,13 +440,18 @@ std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
             [](const ZoneEntry& a, const ZoneEntry& b) {
               return std::tie(a.ip, a.wildcard_bits) < std::tie(b.ip, b.wildcard_bits);
             });
-  std::sort(out.begin() + wildcards_end, out.end(),
+  const size_t domains_end = out.size();
+  if (zone.serves_domains()) AddSubdomainWildcards(zones, zone, snapshot, wildcards_end, &out);
+  std::sort(out.begin() + wildcards_end, out.begin() + domains_end,
+            [](const ZoneEntry& a, const ZoneEntry& b) { return a.domain < b.domain; });
+  std::sort(out.begin() + domains_end, out.end(),
             [](const ZoneEntry& a, const ZoneEntry& b) { return a.domain < b.domain; });
   return out;
 }
 
 std::string OwnerLabels(const Subject& s) {
   std::string out;
+  if (s.wildcard) out += {1, '*'};
   if (s.is_domain) {
     std::string_view d = s.domain_view();
     size_t start = 0;
@@ -403,17 +463,14 @@ std::string OwnerLabels(const Subject& s) {
       start = dot + 1;
     }
   } else if (s.ip.v4) {
-    if (s.wildcard_bits != 0) out += {1, '*'};
-    for (int i = (s.wildcard_bits != 0 ? s.wildcard_bits : 32) / 8 - 1; i >= 0; --i) {
+    for (int i = (s.wildcard ? s.wildcard_bits : 32) / 8 - 1; i >= 0; --i) {
       std::string octet = std::to_string(s.ip.bytes[i]);
       out.push_back(static_cast<char>(octet.size()));
       out += octet;
     }
   } else {
     static constexpr char kHex[] = "0123456789abcdef";
-    if (s.wildcard_bits != 0) out += {1, '*'};
-    for (int nibble = (s.wildcard_bits != 0 ? s.wildcard_bits : 128) / 4 - 1; nibble >= 0;
-         --nibble) {
+    for (int nibble = (s.wildcard ? s.wildcard_bits : 128) / 4 - 1; nibble >= 0; --nibble) {
       const uint8_t byte = s.ip.bytes[static_cast<size_t>(nibble / 2)];
       out += {1, kHex[nibble % 2 == 0 ? byte >> 4 : byte & 0xf]};
     }

@@ -37,9 +37,10 @@ struct Subject {
   reputation::IpAddress ip;
   char domain[kMaxName] = {};  // lower-case text, no trailing dot
   size_t domain_len = 0;
-  // Transfers and zone files only: a wildcard for every address under the first
-  // `wildcard_bits` of `ip` (a label boundary), carrying the listing of the network
-  // `ip`/`network_bits`. 0: the subject itself.
+  // Transfers and zone files only: the wildcard "*." for every name under `domain`, or under
+  // the first `wildcard_bits` of `ip` (a label boundary) carrying the listing of the network
+  // `ip`/`network_bits`.
+  bool wildcard = false;
   uint8_t wildcard_bits = 0;
   uint8_t network_bits = 0;
   std::string_view domain_view() const { return {domain, domain_len}; }
@@ -101,7 +102,8 @@ struct ZoneEntry {
   reputation::IpAddress ip;  // an IPv6 twin of a test point keeps v4 = false
   std::string domain;
   ZoneRecords records;
-  uint8_t wildcard_bits = 0, network_bits = 0;  // as in Subject
+  bool wildcard = false;  // as in Subject
+  uint8_t wildcard_bits = 0, network_bits = 0;
 
   Subject ToSubject() const;
   static ZoneEntry Of(const Subject& subject, const ZoneRecords& records);

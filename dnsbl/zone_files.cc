@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 #include "dnsbl/zone.h"
@@ -43,8 +44,13 @@ class Importer {
            std::vector<Override>* out) {
     if (subject.empty()) return Warn(line, "empty entry"), false;
     if (subject[0] == '!') return Warn(line, "exclusions are not supported"), false;
-    if (subject[0] == '.' || subject[0] == '*') {
-      return Warn(line, "wildcard domains are not supported (exact names only)"), false;
+    // dnset wildcards: "*.example.com" lists every name under example.com, ".example.com"
+    // example.com itself as well.
+    const bool apex_too = subject[0] == '.';
+    const bool subdomains = apex_too || absl::StartsWith(AsAbsl(subject), "*.");
+    if (subdomains) subject.remove_prefix(apex_too ? 1 : 2);
+    if (subdomains && subject.find_first_not_of("0123456789.") == std::string_view::npos) {
+      return Warn(line, absl::StrCat("not a domain: ", AsAbsl(subject))), false;
     }
     if (category < 1 || category > 31) {
       return Warn(line, "the A value must be 127.0.x.C with C from 1 to 31"), false;
@@ -61,12 +67,18 @@ class Importer {
     // '/' and '-'. Anything else ("007spam.biz") is a domain.
     const bool looks_ip = subject.find(':') != std::string_view::npos ||
                           subject.find_first_not_of("0123456789./-") == std::string_view::npos;
-    if (!looks_ip) {
+    if (!looks_ip || subdomains) {
       auto domain = reputation::NormalizeDomain(subject);
       if (!domain) return Warn(line, absl::StrCat("not a domain: ", AsAbsl(subject))), false;
       o.is_domain = true;
-      o.subject = std::move(*domain);
-      out->push_back(std::move(o));
+      if (!subdomains || apex_too) {
+        o.subject = *domain;
+        out->push_back(o);
+      }
+      if (subdomains) {
+        o.subject = "*." + *domain;
+        out->push_back(std::move(o));
+      }
       return true;
     }
     if (size_t dash = subject.find('-'); dash != std::string_view::npos) {
@@ -389,6 +401,9 @@ void ExportRbldnsd(const reputation::ListingIndex::Snapshot& snapshot, const Dns
       if (ip.v4 && l.listed()) write(ip.ToString(), l);
     });
   } else {
+    snapshot.ForEachSubdomainListing([&](std::string_view d, const reputation::Listing& l) {
+      if (l.listed()) write(absl::StrCat("*.", AsAbsl(d)), l);
+    });
     snapshot.ForEachDomain([&](std::string_view d, const reputation::Listing& l) {
       if (l.listed()) write(std::string(d), l);
     });

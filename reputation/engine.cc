@@ -9,6 +9,7 @@
 #endif
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -50,6 +51,12 @@ std::optional<std::pair<IpAddress, int>> ParseCidr(std::string_view text) {
 // So are IPv6 prefixes of at most 8 addresses (below a DNS label of 16).
 bool Expanded(const std::pair<IpAddress, int>& cidr) {
   return cidr.second >= (cidr.first.v4 ? 16 : 125);
+}
+
+// "*.example.com" (an override of every name under example.com) -> "example.com".
+std::optional<std::string_view> SubdomainsOf(const Override& o) {
+  if (!o.is_domain || !absl::StartsWith(o.subject, "*.")) return std::nullopt;
+  return std::string_view(o.subject).substr(2);
 }
 
 std::string Encode64(int64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
@@ -242,8 +249,17 @@ std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now, bool
     auto o = DecodeOverride(**stored);
     if (o && !Expired(*o, now)) return o;
   }
-  if (s.is_domain) return std::nullopt;
   std::shared_lock lock(overrides_mu_);
+  if (s.is_domain) {
+    if (!networks || subdomain_overrides_.empty()) return std::nullopt;
+    // The nearest parent whose subdomains are listed.
+    for (size_t dot = s.domain.find('.'); dot != std::string::npos;
+         dot = s.domain.find('.', dot + 1)) {
+      auto it = subdomain_overrides_.find(s.domain.substr(dot + 1));
+      if (it != subdomain_overrides_.end() && !Expired(it->second, now)) return it->second;
+    }
+    return std::nullopt;
+  }
   const Override* range = range_overrides_.Match(s.ip, [&](const Override& o) {
     if (Expired(o, now)) return false;
     auto cidr = ParseCidr(o.subject);
@@ -307,7 +323,9 @@ Listing Engine::MakeListing(const Evaluation* e, const std::optional<Override>& 
 
 template <typename Fn>
 void Engine::ForEachOverrideSubject(const Override& o, Fn&& fn) {
-  if (o.is_domain) {
+  if (SubdomainsOf(o)) {
+    return;  // a network listing
+  } else if (o.is_domain) {
     fn(Subject{true, {}, o.subject});
   } else if (auto cidr = ParseCidr(o.subject)) {
     if (!Expanded(*cidr)) return;
@@ -330,9 +348,15 @@ absl::Status Engine::Rebuild(int64_t now) {
   {
     std::unique_lock lock(overrides_mu_);
     range_overrides_.Clear();
+    subdomain_overrides_.clear();
     store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
       auto o = DecodeOverride(value);
-      if (!o || o->is_domain) return;
+      if (!o) return;
+      if (auto parent = SubdomainsOf(*o)) {
+        subdomain_overrides_.insert_or_assign(std::string(*parent), std::move(*o));
+        return;
+      }
+      if (o->is_domain) return;
       if (auto cidr = ParseCidr(o->subject)) {
         range_overrides_.Set(internal::RangeKey::Of(cidr->first, cidr->second), std::move(*o));
       }
@@ -360,6 +384,7 @@ absl::Status Engine::Rebuild(int64_t now) {
     ForEachOverrideSubject(*o, [&](const Subject& s) { load(s, listing); });
     auto cidr = o->is_domain ? std::nullopt : ParseCidr(o->subject);
     if (cidr && !Expanded(*cidr)) loader.AddRange(cidr->first, cidr->second, listing);
+    if (auto parent = SubdomainsOf(*o)) loader.AddSubdomains(*parent, listing);
     if (o->expires != 0) expiring_overrides.emplace(o->expires, std::move(*o));
   });
   absl::flat_hash_set<std::string> good_domains;
@@ -749,6 +774,13 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
   {
     std::unique_lock lock(overrides_mu_);
     for (const auto& o : entries) {
+      if (auto parent = SubdomainsOf(o)) {
+        if (remove) {
+          subdomain_overrides_.erase(std::string(*parent));
+        } else {
+          subdomain_overrides_.insert_or_assign(std::string(*parent), o);
+        }
+      }
       auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
       if (!cidr) continue;
       range_overrides_.Set(internal::RangeKey::Of(cidr->first, cidr->second),
@@ -762,25 +794,45 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
 absl::Status Engine::ApplyNetworkOverrides(const std::vector<Override>& entries, bool remove,
                                            int64_t now) {
   std::vector<ListingChange> changes;
+  bool domains = false;
   for (const auto& o : entries) {
-    auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
-    if (!cidr || Expanded(*cidr)) continue;
     ListingChange c;
-    c.ip = cidr->first;
-    c.prefix_length = static_cast<uint8_t>(cidr->second);
+    if (auto parent = SubdomainsOf(o)) {
+      c.is_domain = domains = true;
+      c.domain = std::string(*parent);
+      c.subdomains = true;
+    } else {
+      auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
+      if (!cidr || Expanded(*cidr)) continue;
+      c.ip = cidr->first;
+      c.prefix_length = static_cast<uint8_t>(cidr->second);
+    }
     if (!remove) c.after = MakeListing(nullptr, o, false);
     changes.push_back(std::move(c));
   }
   if (changes.empty()) return absl::OkStatus();
   std::vector<Subject> inside;
-  index_.Current()->ForEachIp([&](const IpAddress& ip, const Listing&) {
+  auto snapshot = index_.Current();
+  snapshot->ForEachIp([&](const IpAddress& ip, const Listing&) {
     for (const auto& c : changes) {
-      if (ip.v4 == c.ip.v4 && ip.Masked(c.prefix_length) == c.ip) {
+      if (!c.is_domain && ip.v4 == c.ip.v4 && ip.Masked(c.prefix_length) == c.ip) {
         inside.push_back(Subject{false, ip, {}});
         break;
       }
     }
   });
+  if (domains) {
+    snapshot->ForEachDomain([&](std::string_view d, const Listing&) {
+      for (const auto& c : changes) {
+        if (c.is_domain && d.size() > c.domain.size() && d.ends_with(c.domain) &&
+            d[d.size() - c.domain.size() - 1] == '.') {
+          inside.push_back(Subject{true, {}, std::string(d)});
+          break;
+        }
+      }
+    });
+  }
+  snapshot.reset();
   {
     std::lock_guard refresh_lock(refresh_mu_);
     index_.Apply(std::move(changes));
@@ -791,9 +843,11 @@ absl::Status Engine::ApplyNetworkOverrides(const std::vector<Override>& entries,
 namespace {
 absl::Status ValidateOverride(Override& o) {
   if (o.is_domain) {
-    auto d = NormalizeDomain(o.subject);
+    // "*.example.com": every name under example.com (rbldnsd's wildcard entries).
+    const bool subdomains = absl::StartsWith(o.subject, "*.");
+    auto d = NormalizeDomain(subdomains ? o.subject.substr(2) : o.subject);
     if (!d) return absl::InvalidArgumentError("subject: not a valid domain name: " + o.subject);
-    o.subject = *d;
+    o.subject = subdomains ? "*." + *d : *d;
   } else if (o.subject.find('/') != std::string::npos) {
     auto cidr = ParseCidr(o.subject);
     if (!cidr) {

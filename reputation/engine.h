@@ -97,6 +97,8 @@ class Engine final : public Reputation {
   std::thread refresher_;
   mutable std::shared_mutex overrides_mu_;
   internal::RangeTable<Override> range_overrides_;  // ranges only
+  // Overrides of every name under a domain ("*.example.com"), by that domain.
+  absl::flat_hash_map<std::string, Override> subdomain_overrides_;
   // Overrides that end by themselves, by expiry time (under writer_mu_): the sweep refreshes
   // their subjects when they end instead of re-reading every listed subject each time.
   // Entries of replaced or deleted overrides stay until they pop; refreshing is idempotent.

@@ -61,6 +61,26 @@ struct DeltaMaps {
   size_t size() const { return v4.size() + v6.size() + domains.size(); }
 };
 
+// Listings of whole networks and of every name under a domain (rbldnsd's ip4trie / ip6trie
+// ranges and "*.domain" entries): few, so a change copies them whole.
+struct Networks {
+  RangeTable ranges;
+  absl::flat_hash_map<std::string, Listing> subdomains;  // by the domain they are under
+
+  bool empty() const { return ranges.empty() && subdomains.empty(); }
+  size_t size() const { return ranges.size() + subdomains.size(); }
+  // The listing of the nearest parent of `domain` whose subdomains are listed.
+  const Listing* MatchDomain(std::string_view domain) const {
+    if (subdomains.empty()) return nullptr;
+    for (size_t dot = domain.find('.'); dot != std::string_view::npos;
+         dot = domain.find('.', dot + 1)) {
+      auto it = subdomains.find(AsAbsl(domain.substr(dot + 1)));
+      if (it != subdomains.end()) return &it->second;
+    }
+    return nullptr;
+  }
+};
+
 std::optional<Listing> LookupV4(const ListingBase& base, const DeltaMaps& delta, uint32_t key) {
   if (auto it = delta.v4.find(key); it != delta.v4.end()) return it->second;
   if (const Listing* l = base.FindV4(key)) return *l;
@@ -81,22 +101,25 @@ std::optional<Listing> LookupDomain(const ListingBase& base, const DeltaMaps& de
 class SnapshotImpl final : public ListingIndex::Snapshot {
  public:
   SnapshotImpl(std::shared_ptr<const ListingBase> base, std::shared_ptr<const DeltaMaps> delta,
-               std::shared_ptr<const RangeTable> ranges, uint32_t serial, size_t size)
+               std::shared_ptr<const Networks> networks, uint32_t serial, size_t size)
       : base_(std::move(base)),
         delta_(std::move(delta)),
-        ranges_(std::move(ranges)),
+        networks_(std::move(networks)),
         serial_(serial),
         size_(size) {}
 
   std::optional<Listing> FindIp(const IpAddress& ip) const override {
     std::optional<Listing> own =
         ip.v4 ? LookupV4(*base_, *delta_, ip.V4HostOrder()) : LookupV6(*base_, *delta_, ip.bytes);
-    if (own || ranges_->empty()) return own;
-    if (const Listing* l = ranges_->Match(ip)) return *l;
+    if (own || networks_->empty()) return own;
+    if (const Listing* l = networks_->ranges.Match(ip)) return *l;
     return std::nullopt;
   }
   std::optional<Listing> FindDomain(std::string_view domain) const override {
-    return LookupDomain(*base_, *delta_, domain);
+    std::optional<Listing> own = LookupDomain(*base_, *delta_, domain);
+    if (own || networks_->empty()) return own;
+    if (const Listing* l = networks_->MatchDomain(domain)) return *l;
+    return std::nullopt;
   }
   uint32_t Serial() const override { return serial_; }
   size_t Size() const override { return size_; }
@@ -127,17 +150,21 @@ class SnapshotImpl final : public ListingIndex::Snapshot {
 
   void ForEachRange(
       const std::function<void(const IpAddress&, int, const Listing&)>& fn) const override {
-    ranges_->ForEach(fn);
+    networks_->ranges.ForEach(fn);
+  }
+  void ForEachSubdomainListing(
+      const std::function<void(std::string_view, const Listing&)>& fn) const override {
+    for (const auto& [domain, listing] : networks_->subdomains) fn(domain, listing);
   }
 
   const std::shared_ptr<const ListingBase>& base() const { return base_; }
   const std::shared_ptr<const DeltaMaps>& delta() const { return delta_; }
-  const std::shared_ptr<const RangeTable>& ranges() const { return ranges_; }
+  const std::shared_ptr<const Networks>& networks() const { return networks_; }
 
  private:
   std::shared_ptr<const ListingBase> base_;
   std::shared_ptr<const DeltaMaps> delta_;
-  std::shared_ptr<const RangeTable> ranges_;
+  std::shared_ptr<const Networks> networks_;
   uint32_t serial_;
   size_t size_;
 };
@@ -165,7 +192,7 @@ struct ListingIndex::State {
 
 struct ListingIndex::Loader::Impl {
   ListingBase::Builder builder;
-  std::shared_ptr<RangeTable> ranges = std::make_shared<RangeTable>();
+  std::shared_ptr<Networks> networks = std::make_shared<Networks>();
 };
 
 ListingIndex::Loader::Loader() : impl_(std::make_unique<Impl>()) {}
@@ -185,13 +212,17 @@ void ListingIndex::Loader::Add(std::string_view domain, const Listing& listing) 
 }
 
 void ListingIndex::Loader::AddRange(const IpAddress& network, int length, const Listing& listing) {
-  impl_->ranges->Set(RangeKey::Of(network, length), listing);
+  impl_->networks->ranges.Set(RangeKey::Of(network, length), listing);
+}
+
+void ListingIndex::Loader::AddSubdomains(std::string_view domain, const Listing& listing) {
+  impl_->networks->subdomains.insert_or_assign(std::string(domain), listing);
 }
 
 ListingIndex::ListingIndex() : state_(std::make_unique<State>()) {
   state_->current.store(
       std::make_shared<SnapshotImpl>(std::make_shared<ListingBase>(), std::make_shared<DeltaMaps>(),
-                                     std::make_shared<RangeTable>(), NextSerial(0), 0));
+                                     std::make_shared<Networks>(), NextSerial(0), 0));
 }
 
 ListingIndex::~ListingIndex() = default;
@@ -239,22 +270,36 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
   auto old = state_->current.load(std::memory_order_acquire);
   auto delta = std::make_shared<DeltaMaps>(*old->delta());
   const ListingBase& old_base = *old->base();
-  std::shared_ptr<const RangeTable> ranges = old->ranges();
-  std::shared_ptr<RangeTable> new_ranges;  // copied at the first range change of the batch
+  std::shared_ptr<const Networks> networks = old->networks();
+  std::shared_ptr<Networks> new_networks;  // copied at the first network change of the batch
+  auto writable_networks = [&]() -> Networks& {
+    if (!new_networks) networks = new_networks = std::make_shared<Networks>(*networks);
+    return *new_networks;
+  };
   size_t size = old->Size();
   std::vector<ListingChange> effective;
   effective.reserve(changes.size());
   for (auto& change : changes) {
     // `before` is what readers see now, including earlier changes of this same batch.
     std::optional<Listing> before;
-    if (!change.is_domain && change.prefix_length != 0) {
-      const RangeKey key = RangeKey::Of(change.ip, change.prefix_length);
-      if (const Listing* l = ranges->Find(key)) before = *l;
-      if (before == change.after) continue;
-      if (!new_ranges) ranges = new_ranges = std::make_shared<RangeTable>(*ranges);
-      new_ranges->Set(key, change.after);
+    if (change.is_network()) {
+      if (change.is_domain) {
+        auto it = networks->subdomains.find(change.domain);
+        if (it != networks->subdomains.end()) before = it->second;
+        if (before == change.after) continue;
+        if (change.after) {
+          writable_networks().subdomains.insert_or_assign(change.domain, *change.after);
+        } else {
+          writable_networks().subdomains.erase(change.domain);
+        }
+      } else {
+        const RangeKey key = RangeKey::Of(change.ip, change.prefix_length);
+        if (const Listing* l = networks->ranges.Find(key)) before = *l;
+        if (before == change.after) continue;
+        writable_networks().ranges.Set(key, change.after);
+        change.ip = key.network;
+      }
       size = size + (change.after ? 1 : 0) - (before ? 1 : 0);
-      change.ip = key.network;
       change.before = before;
       effective.push_back(std::move(change));
       continue;
@@ -285,7 +330,7 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
     delta = std::make_shared<DeltaMaps>();
   }
   uint32_t serial = NextSerial(old->Serial());
-  state_->current.store(std::make_shared<SnapshotImpl>(base, delta, ranges, serial, size),
+  state_->current.store(std::make_shared<SnapshotImpl>(base, delta, networks, serial, size),
                         std::memory_order_release);
   for (const auto& listener : state_->listeners) listener(old->Serial(), serial, effective);
 }
@@ -294,7 +339,9 @@ void ListingIndex::Reset(std::vector<ListingChange> all, uint32_t serial_floor) 
   Loader loader;
   for (const auto& entry : all) {
     if (!entry.after) continue;
-    if (entry.is_domain) {
+    if (entry.is_domain && entry.subdomains) {
+      loader.AddSubdomains(entry.domain, *entry.after);
+    } else if (entry.is_domain) {
       loader.Add(entry.domain, *entry.after);
     } else if (entry.prefix_length != 0) {
       loader.AddRange(entry.ip, entry.prefix_length, *entry.after);
@@ -308,16 +355,16 @@ void ListingIndex::Reset(std::vector<ListingChange> all, uint32_t serial_floor) 
 
 void ListingIndex::Reset(Loader loader, uint32_t serial_floor) {
   auto base = std::make_shared<ListingBase>(std::move(loader.impl_->builder).Build());
-  std::shared_ptr<const RangeTable> ranges = std::move(loader.impl_->ranges);
+  std::shared_ptr<const Networks> networks = std::move(loader.impl_->networks);
   loader.impl_.reset();  // the builder's working memory, before publishing
   std::lock_guard lock(state_->writer_mu);
   auto old = state_->current.load(std::memory_order_acquire);
   uint32_t floor =
       static_cast<int32_t>(serial_floor - old->Serial()) > 0 ? serial_floor : old->Serial();
-  size_t size = base->size() + ranges->size();
+  size_t size = base->size() + networks->size();
   state_->current.store(
       std::make_shared<SnapshotImpl>(std::move(base), std::make_shared<DeltaMaps>(),
-                                     std::move(ranges), NextSerial(floor), size),
+                                     std::move(networks), NextSerial(floor), size),
       std::memory_order_release);
   uint32_t serial = state_->current.load()->Serial();
   for (const auto& listener : state_->listeners) listener(old->Serial(), serial, {});

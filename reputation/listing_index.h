@@ -61,6 +61,11 @@ struct ListingChange {
   // IPs: 0 for the address itself; else the listing of the whole network `ip`/prefix_length,
   // which every address in it without a listing of its own gets (longest prefix first).
   uint8_t prefix_length = 0;
+  // Domains: the listing of every name under `domain` (not `domain` itself) without a listing
+  // of its own, the nearest such parent first (rbldnsd's "*.domain").
+  bool subdomains = false;
+
+  bool is_network() const { return is_domain ? subdomains : prefix_length != 0; }
 };
 
 class ListingIndex {
@@ -82,6 +87,9 @@ class ListingIndex {
     // The network listings: (network, prefix length, listing).
     virtual void ForEachRange(
         const std::function<void(const IpAddress&, int, const Listing&)>& fn) const = 0;
+    // The listings of every name under a domain: (domain, listing).
+    virtual void ForEachSubdomainListing(
+        const std::function<void(std::string_view, const Listing&)>& fn) const = 0;
   };
 
   // Receives every published batch of changes, on the writer's thread, in serial order.
@@ -102,6 +110,8 @@ class ListingIndex {
     void Add(std::string_view domain, const Listing& listing);
     // A network listing (ListingChange::prefix_length).
     void AddRange(const IpAddress& network, int length, const Listing& listing);
+    // The listing of the names under `domain` (ListingChange::subdomains).
+    void AddSubdomains(std::string_view domain, const Listing& listing);
 
    private:
     friend class ListingIndex;

@@ -190,6 +190,11 @@ TEST_F(NsdSecondaryTest, NetworkListingsTransferAsWildcards) {
   change.push_back(IpChange("10.1.2.3", MakeListing({2}, "spam source")));
   change.push_back(NetworkChange("172.16.0.0/12", MakeListing({20}, "operator block")));
   change.push_back(NetworkChange("2001:db8:100::/40", MakeListing({3}, "trap network")));
+  // Every name under wild.example, one name listed on its own under it.
+  reputation::ListingChange wild = DomainChange("wild.example", MakeListing({2}, "throwaway"));
+  wild.subdomains = true;
+  change.push_back(wild);
+  change.push_back(DomainChange("a.b.wild.example", MakeListing({4}, "own")));
   index_.Apply(std::move(change));
   const std::string wildcard = "4.3.200.10.bl.repd.test A";
   EXPECT_EQ(WaitForNsd(wildcard, Dig(repd_port_, wildcard)), Dig(repd_port_, wildcard)) << NsdLog();
@@ -206,9 +211,18 @@ TEST_F(NsdSecondaryTest, NetworkListingsTransferAsWildcards) {
            "3.2.1.10.bl.repd.test TXT",
            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.8.b.d.0.1.0.0.2.bl.repd.test A",
            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.8.b.d.0.1.0.0.2.bl.repd.test A",
+           "x.wild.example.dbl.repd.test A",    // *.wild.example
+           "c.b.wild.example.dbl.repd.test A",  // *.b.wild.example
+           "a.b.wild.example.dbl.repd.test A",  // the name itself
+           "x.wild.example.dbl.repd.test TXT",
        }) {
     EXPECT_EQ(Dig(nsd_port_, q), Dig(repd_port_, q)) << q;
   }
+  // wild.example itself is not listed. For NSD it is an empty non-terminal (NODATA); repd,
+  // which holds no zone tree, says NXDOMAIN: both mean "not listed" to a DNSBL client.
+  const std::string apex = "wild.example.dbl.repd.test A";
+  EXPECT_THAT(Dig(nsd_port_, apex), Not(HasSubstr("IN\tA")));
+  EXPECT_THAT(Dig(repd_port_, apex), HasSubstr("NXDOMAIN"));
 }
 
 }  // namespace

@@ -64,16 +64,24 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
 
 TEST(ZoneFilesTest, ParsesDnset) {
   std::istringstream in(
-      ":127.0.1.2:Domain $ listed\nExample.COM\n*.wild.example\nbad..name\n007spam.biz\n");
+      ":127.0.1.2:Domain $ listed\nExample.COM\n*.wild.example\nbad..name\n007spam.biz\n"
+      ".Both.example\n*.1.2.3\n");
   ImportWarnings warnings;
   auto r = ParseRbldnsd(in, {}, &warnings);
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 2u);
+  ASSERT_EQ(r->size(), 5u);
   EXPECT_TRUE((*r)[0].is_domain);
   EXPECT_EQ((*r)[0].subject, "example.com");
-  EXPECT_EQ((*r)[1].subject, "007spam.biz");
   EXPECT_EQ((*r)[0].category, 2);
-  EXPECT_EQ(warnings.size(), 2u);
+  // "*.name": the names under it; ".name": the name and the names under it.
+  EXPECT_EQ((*r)[1].subject, "*.wild.example");
+  EXPECT_TRUE((*r)[1].is_domain);
+  EXPECT_EQ((*r)[2].subject, "007spam.biz");
+  EXPECT_EQ((*r)[3].subject, "both.example");
+  EXPECT_EQ((*r)[4].subject, "*.both.example");
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_THAT(warnings[0], HasSubstr("bad..name"));
+  EXPECT_THAT(warnings[1], HasSubstr("not a domain: 1.2.3"));
 }
 
 TEST(ZoneFilesTest, ParsesTheBenchmarkCsv) {
@@ -98,8 +106,12 @@ TEST(ZoneFilesTest, ParsesTheBenchmarkCsv) {
 TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
   reputation::ListingIndex index;
   testing::FillIndex(index);
+  reputation::ListingChange wild = testing::DomainChange("wild.example", {});
+  wild.subdomains = true;
+  wild.after = testing::MakeListing({2}, "under $");
   index.Apply({testing::NetworkChange("10.0.0.0/8", testing::MakeListing({10}, "range $")),
-               testing::IpChange("10.1.2.3", testing::MakeListing({2}, "own"))});
+               testing::IpChange("10.1.2.3", testing::MakeListing({2}, "own")), wild,
+               testing::DomainChange("a.b.wild.example", testing::MakeListing({4}, "own"))});
   std::ostringstream out;
   ExportZone(*index.Current(), DnsOptions{}, out);
   const std::string text = out.str();
@@ -115,6 +127,11 @@ TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
   EXPECT_THAT(text, HasSubstr("*.1.10 300 IN A 127.0.0.10\n"));
   EXPECT_THAT(text, HasSubstr("*.2.1.10 300 IN A 127.0.0.10\n"));
   EXPECT_THAT(text, HasSubstr("3.2.1.10 300 IN A 127.0.0.2\n"));
+  // Every name under a domain: its wildcard, and one at the empty non-terminal b.wild.example.
+  EXPECT_THAT(text, HasSubstr("*.wild.example 300 IN A 127.0.1.2\n"));
+  EXPECT_THAT(text, HasSubstr("*.wild.example 300 IN TXT \"under *.wild.example\"\n"));
+  EXPECT_THAT(text, HasSubstr("*.b.wild.example 300 IN A 127.0.1.2\n"));
+  EXPECT_THAT(text, HasSubstr("a.b.wild.example 300 IN A 127.0.1.4\n"));
   // Every line parses as a record for ldns.
   std::istringstream lines(text);
   std::string line, origin;

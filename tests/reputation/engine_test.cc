@@ -299,6 +299,30 @@ TEST_F(EngineTest, NetworkListingsCoverEveryAddressLongestPrefixFirst) {
   EXPECT_FALSE(listed("172.20.1.1"));
 }
 
+TEST_F(EngineTest, SubdomainListingsCoverEveryNameUnderADomain) {
+  auto listed = [&](const std::string& d) {
+    auto l = rep_->index().Current()->FindDomain(d);
+    return l && (l->categories & (1u << kCategoryManual)) != 0;
+  };
+  Ingest({Ev("c1", EventType::kComplaint, "", "mail.spam.example", "fbl")});
+  Override block;
+  block.is_domain = true;
+  block.subject = "*.Spam.Example";
+  block.action = Override::Action::kBlock;
+  block.reason = "throwaway subdomains";
+  ASSERT_TRUE(rep_->PutOverride(block).ok());
+  EXPECT_TRUE(listed("x.spam.example"));
+  EXPECT_TRUE(listed("a.b.spam.example"));
+  EXPECT_FALSE(listed("spam.example"));  // "*." is the names under it, not itself
+  EXPECT_FALSE(listed("notspam.example"));
+  EXPECT_EQ(rep_->ReportDomain("deep.x.spam.example", Now()).override_entry->subject,
+            "*.spam.example");
+  Open();
+  EXPECT_TRUE(listed("x.spam.example"));
+  ASSERT_TRUE(rep_->DeleteOverride(true, "*.spam.example").ok());
+  EXPECT_FALSE(listed("x.spam.example"));
+}
+
 TEST_F(EngineTest, SelfServiceDelistingWaitsForQuietAndIsAudited) {
   Ingest({Ev("b1", EventType::kBot, "192.0.2.50", "", "fbl")});
   auto out = rep_->Delist(false, "192.0.2.50", "owner@example", Now());

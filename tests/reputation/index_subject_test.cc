@@ -110,6 +110,23 @@ TEST(ListingIndexTest, NetworkListingsMatchLongestPrefixAfterTheAddressItself) {
   EXPECT_FALSE(index.Current()->FindIp(*IpAddress::Parse("10.200.0.1")));
   EXPECT_TRUE(index.Current()->FindIp(*IpAddress::Parse("10.65.0.1")));
 
+  // Every name under a domain: the nearest listed parent, after the name itself.
+  ListingChange under{true, {}, "example.org", std::nullopt, Listed(5)};
+  under.subdomains = true;
+  ListingChange deeper = under;
+  deeper.domain = "b.example.org";
+  deeper.after = Listed(6);
+  index.Apply({under, deeper, {true, {}, "own.example.org", std::nullopt, Listed(7)}});
+  auto domain = [&](const std::string& d) { return index.Current()->FindDomain(d); };
+  EXPECT_EQ(domain("x.example.org")->categories, 1u << 5);
+  EXPECT_EQ(domain("x.b.example.org")->categories, 1u << 6);
+  EXPECT_EQ(domain("own.example.org")->categories, 1u << 7);
+  EXPECT_FALSE(domain("example.org"));
+  EXPECT_FALSE(domain("xexample.org"));
+  int parents = 0;
+  index.Current()->ForEachSubdomainListing([&](std::string_view, const Listing&) { ++parents; });
+  EXPECT_EQ(parents, 2);
+
   // A whole index with networks, as the engine loads it at start.
   ListingIndex::Loader loader;
   loader.AddRange(*IpAddress::Parse("192.0.2.0"), 24, Listed(2));
