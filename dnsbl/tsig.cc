@@ -43,8 +43,8 @@ void SetRdf(ldns_rr* rr, ldns_rdf* value, size_t position) {
 
 // The unsigned error answer to a request whose TSIG we cannot accept: the question and the
 // request's TSIG with no MAC and the error set (RFC 8945 5.2).
-size_t ErrorAnswer(const uint8_t* request, size_t request_len, TsigKey::Check error, uint8_t* reply,
-                   size_t capacity) {
+size_t ErrorAnswer(const uint8_t* request, size_t request_len, TsigKey::Check error,
+                   uint16_t udp_payload, uint8_t* reply, size_t capacity) {
   ldns_pkt* raw = nullptr;
   if (ldns_wire2pkt(&raw, request, request_len) != LDNS_STATUS_OK) return 0;
   LdnsPkt in(raw);
@@ -59,7 +59,7 @@ size_t ErrorAnswer(const uint8_t* request, size_t request_len, TsigKey::Check er
   ldns_rr_list_deep_free(ldns_pkt_question(out.get()));
   ldns_pkt_set_question(out.get(), ldns_rr_list_clone(ldns_pkt_question(in.get())));
   ldns_pkt_set_qdcount(out.get(), ldns_pkt_qdcount(in.get()));
-  if (ldns_pkt_edns(in.get())) ldns_pkt_set_edns_udp_size(out.get(), 1232);
+  if (ldns_pkt_edns(in.get())) ldns_pkt_set_edns_udp_size(out.get(), udp_payload);
   ldns_rr* answer_tsig = ldns_rr_clone(tsig);
   SetRdf(answer_tsig, Int16Data(nullptr, 0), kMac);
   SetRdf(answer_tsig, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, static_cast<uint16_t>(error)),
@@ -178,7 +178,8 @@ size_t AnswerSigned(const TsigKey* key, const Query& q, const DnsOptions& option
   const TsigKey::Check check =
       key == nullptr ? TsigKey::Check::kBadKey : key->Verify(request, request_len, &exchange);
   if (check != TsigKey::Check::kValid) {
-    return ErrorAnswer(request, request_len, check, reply, std::min(limit, capacity));
+    return ErrorAnswer(request, request_len, check, options.max_udp_payload, reply,
+                       std::min(limit, capacity));
   }
   // Sign() moves the exchange on; a second try (truncated) starts again from the request.
   const LdnsRdf request_mac(ldns_rdf_clone(exchange.prior_mac.get()));

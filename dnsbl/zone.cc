@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -11,6 +10,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "reputation/range_table.h"
 
 namespace repd::dnsbl {
 
@@ -281,34 +281,30 @@ void AddNetworkWildcards(const ZoneSet& zones, const Zone& zone,
                          const reputation::ListingIndex::Snapshot& snapshot, size_t first_ip,
                          std::vector<ZoneEntry>* out) {
   using reputation::IpAddress;
-  std::map<std::pair<IpAddress, int>, ZoneRecords> networks;
-  std::array<bool, 129> v4_lengths{}, v6_lengths{};
+  using reputation::RangeKey;
+  reputation::RangeTable<ZoneRecords> networks;
   snapshot.ForEachRange([&](const IpAddress& ip, int bits, const Listing& l) {
-    networks[{ip, bits}] = zones.RecordsOf(zone, l);
-    (ip.v4 ? v4_lengths : v6_lengths)[static_cast<size_t>(bits)] = true;
+    networks.Set(RangeKey::Of(ip, bits), zones.RecordsOf(zone, l));
   });
   if (networks.empty()) return;
-  // The longest network holding the first `bits` bits of `ip`.
-  auto holder = [&](const IpAddress& ip, int bits) -> const decltype(networks)::value_type* {
-    const auto& lengths = ip.v4 ? v4_lengths : v6_lengths;
-    for (int b = bits; b >= 0; --b) {
-      if (!lengths[static_cast<size_t>(b)]) continue;
-      auto it = networks.find({ip.Masked(b), b});
-      if (it != networks.end()) return &*it;
-    }
-    return nullptr;
-  };
   std::set<std::pair<IpAddress, int>> done;
+  // The wildcard for the names under the first `bits` of `ip`: the longest network holding
+  // them all.
   auto add = [&](const IpAddress& ip, int bits) {
     if (!done.emplace(ip.Masked(bits), bits).second) return;
-    const auto* network = holder(ip, bits);
-    if (network == nullptr || network->second.empty()) return;
+    int network_bits = 0;
+    const ZoneRecords* records =
+        networks.Match(ip.Masked(bits), [&](const RangeKey& key, const ZoneRecords&) {
+          network_bits = key.length;
+          return key.length <= bits;
+        });
+    if (records == nullptr || records->empty()) return;
     ZoneEntry e;
     e.ip = ip.Masked(bits);
-    e.records = network->second;
+    e.records = *records;
     e.wildcard = true;
     e.wildcard_bits = static_cast<uint8_t>(bits);
-    e.network_bits = static_cast<uint8_t>(network->first.second);
+    e.network_bits = static_cast<uint8_t>(network_bits);
     out->push_back(e);
   };
   // The parents of a name at `bits` are empty non-terminals; inside a network each needs a
@@ -318,8 +314,7 @@ void AddNetworkWildcards(const ZoneSet& zones, const Zone& zone,
     for (int b = bits - label; b >= label; b -= label) add(ip, b);
   };
   const size_t first_wildcard = out->size();
-  for (const auto& [key, records] : networks) {
-    const auto& [ip, bits] = key;
+  networks.ForEach([&](const IpAddress& ip, int bits, const ZoneRecords&) {
     const int label = ip.v4 ? 8 : 4;
     const int boundary = (bits + label - 1) / label * label;
     // The 2^(boundary - bits) names at the label boundary that make up the network.
@@ -329,14 +324,14 @@ void AddNetworkWildcards(const ZoneSet& zones, const Zone& zone,
           static_cast<uint8_t>(i << (7 - (boundary - 1) % 8));
       add(name, boundary);
     }
-  }
+  });
   for (size_t i = first_wildcard, end = out->size(); i < end; ++i) {
     const IpAddress ip = (*out)[i].ip;
     add_parents(ip, (*out)[i].wildcard_bits);
   }
   for (size_t i = first_ip; i < first_wildcard; ++i) {
     const IpAddress ip = (*out)[i].ip;
-    if (holder(ip, ip.Bits()) != nullptr) add_parents(ip, ip.Bits());
+    if (networks.Match(ip) != nullptr) add_parents(ip, ip.Bits());
   }
 }
 
@@ -352,12 +347,9 @@ void AddSubdomainWildcards(const ZoneSet& zones, const Zone& zone,
   if (parents.empty()) return;
   // The records of the nearest listed parent strictly above `name`, if any.
   auto holder = [&](std::string_view name) -> const ZoneRecords* {
-    for (size_t dot = name.find('.'); dot != std::string_view::npos;
-         dot = name.find('.', dot + 1)) {
-      auto it = parents.find(name.substr(dot + 1));
-      if (it != parents.end()) return &it->second;
-    }
-    return nullptr;
+    auto parent = reputation::FindParentDomain(
+        name, [&](std::string_view p) { return parents.find(p) != parents.end(); });
+    return parent ? &parents.find(*parent)->second : nullptr;
   };
   std::set<std::string, std::less<>> done;
   auto add = [&](std::string_view parent, const ZoneRecords& records) {
@@ -370,16 +362,16 @@ void AddSubdomainWildcards(const ZoneSet& zones, const Zone& zone,
     out->push_back(e);
   };
   // A name under a listed parent makes its own parents empty non-terminals, each needing the
-  // wildcard of the nearest listed parent above it.
+  // wildcard of the nearest listed parent above it; a listed parent has its own, and the
+  // names above it are handled from there.
   auto add_parents = [&](std::string_view name) {
-    for (size_t dot = name.find('.'); dot != std::string_view::npos;
-         dot = name.find('.', dot + 1)) {
-      const std::string_view parent = name.substr(dot + 1);
-      if (parents.contains(parent)) return;  // has its own wildcard; above it, handled there
+    reputation::FindParentDomain(name, [&](std::string_view parent) {
+      if (parents.contains(parent)) return true;
       const ZoneRecords* records = holder(parent);
-      if (records == nullptr) return;
+      if (records == nullptr) return true;
       add(parent, *records);
-    }
+      return false;
+    });
   };
   const size_t first_wildcard = out->size();
   for (const auto& [parent, records] : parents) add(parent, records);

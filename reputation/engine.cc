@@ -59,6 +59,22 @@ std::optional<std::string_view> SubdomainsOf(const Override& o) {
   return std::string_view(o.subject).substr(2);
 }
 
+// The network listing an override stands for (a range not expanded, or "*.domain"), without
+// its listing; nullopt for an override of subjects.
+std::optional<ListingChange> NetworkOf(const Override& o) {
+  ListingChange c;
+  if (auto parent = SubdomainsOf(o)) {
+    c.is_domain = c.subdomains = true;
+    c.domain = std::string(*parent);
+    return c;
+  }
+  auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
+  if (!cidr || Expanded(*cidr)) return std::nullopt;
+  c.ip = cidr->first;
+  c.prefix_length = static_cast<uint8_t>(cidr->second);
+  return c;
+}
+
 std::string Encode64(int64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
 
 // Overrides are stored as tab-separated text: readable with `ldb`, easy to audit.
@@ -250,23 +266,37 @@ std::optional<Override> Engine::FindOverride(const Subject& s, int64_t now, bool
     if (o && !Expired(*o, now)) return o;
   }
   std::shared_lock lock(overrides_mu_);
+  const Override* found = nullptr;
   if (s.is_domain) {
     if (!networks || subdomain_overrides_.empty()) return std::nullopt;
     // The nearest parent whose subdomains are listed.
-    for (size_t dot = s.domain.find('.'); dot != std::string::npos;
-         dot = s.domain.find('.', dot + 1)) {
-      auto it = subdomain_overrides_.find(s.domain.substr(dot + 1));
-      if (it != subdomain_overrides_.end() && !Expired(it->second, now)) return it->second;
-    }
-    return std::nullopt;
+    FindParentDomain(s.domain, [&](std::string_view parent) {
+      auto it = subdomain_overrides_.find(AsAbsl(parent));
+      if (it != subdomain_overrides_.end() && !Expired(it->second, now)) found = &it->second;
+      return found != nullptr;
+    });
+  } else {
+    found = range_overrides_.Match(s.ip, [&](const RangeKey& key, const Override& o) {
+      return !Expired(o, now) && (networks || Expanded({key.network, key.length}));
+    });
   }
-  const Override* range = range_overrides_.Match(s.ip, [&](const Override& o) {
-    if (Expired(o, now)) return false;
-    auto cidr = ParseCidr(o.subject);
-    return cidr && (networks || Expanded(*cidr));
-  });
-  if (range == nullptr) return std::nullopt;
-  return *range;
+  if (found == nullptr) return std::nullopt;
+  return *found;
+}
+
+void Engine::RememberRangeOverride(const Override& o, bool remove) {
+  if (auto parent = SubdomainsOf(o)) {
+    if (remove) {
+      subdomain_overrides_.erase(AsAbsl(*parent));
+    } else {
+      subdomain_overrides_.insert_or_assign(std::string(*parent), o);
+    }
+    return;
+  }
+  auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
+  if (!cidr) return;
+  range_overrides_.Set(RangeKey::Of(cidr->first, cidr->second),
+                       remove ? std::nullopt : std::optional(o));
 }
 
 bool Engine::IsShared(const Record& record) const {
@@ -350,16 +380,7 @@ absl::Status Engine::Rebuild(int64_t now) {
     range_overrides_.Clear();
     subdomain_overrides_.clear();
     store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
-      auto o = DecodeOverride(value);
-      if (!o) return;
-      if (auto parent = SubdomainsOf(*o)) {
-        subdomain_overrides_.insert_or_assign(std::string(*parent), std::move(*o));
-        return;
-      }
-      if (o->is_domain) return;
-      if (auto cidr = ParseCidr(o->subject)) {
-        range_overrides_.Set(internal::RangeKey::Of(cidr->first, cidr->second), std::move(*o));
-      }
+      if (auto o = DecodeOverride(value)) RememberRangeOverride(*o, false);
     });
   }
   // Loaded in an order where the later entry of a subject is the right one: overrides of
@@ -382,9 +403,10 @@ absl::Status Engine::Rebuild(int64_t now) {
     ++overrides;
     Listing listing = MakeListing(nullptr, *o, false);
     ForEachOverrideSubject(*o, [&](const Subject& s) { load(s, listing); });
-    auto cidr = o->is_domain ? std::nullopt : ParseCidr(o->subject);
-    if (cidr && !Expanded(*cidr)) loader.AddRange(cidr->first, cidr->second, listing);
-    if (auto parent = SubdomainsOf(*o)) loader.AddSubdomains(*parent, listing);
+    if (auto network = NetworkOf(*o)) {
+      network->after = listing;
+      loader.Add(*network);
+    }
     if (o->expires != 0) expiring_overrides.emplace(o->expires, std::move(*o));
   });
   absl::flat_hash_set<std::string> good_domains;
@@ -773,19 +795,7 @@ absl::Status Engine::ApplyOverrides(const std::vector<Override>& entries, bool r
   if (auto s = store_->Commit(batch, true); !s.ok()) return s;
   {
     std::unique_lock lock(overrides_mu_);
-    for (const auto& o : entries) {
-      if (auto parent = SubdomainsOf(o)) {
-        if (remove) {
-          subdomain_overrides_.erase(std::string(*parent));
-        } else {
-          subdomain_overrides_.insert_or_assign(std::string(*parent), o);
-        }
-      }
-      auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
-      if (!cidr) continue;
-      range_overrides_.Set(internal::RangeKey::Of(cidr->first, cidr->second),
-                           remove ? std::nullopt : std::optional(o));
-    }
+    for (const auto& o : entries) RememberRangeOverride(o, remove);
   }
   if (auto s = ApplyNetworkOverrides(entries, remove, now); !s.ok()) return s;
   return Refresh(subjects, now);
@@ -796,19 +806,11 @@ absl::Status Engine::ApplyNetworkOverrides(const std::vector<Override>& entries,
   std::vector<ListingChange> changes;
   bool domains = false;
   for (const auto& o : entries) {
-    ListingChange c;
-    if (auto parent = SubdomainsOf(o)) {
-      c.is_domain = domains = true;
-      c.domain = std::string(*parent);
-      c.subdomains = true;
-    } else {
-      auto cidr = o.is_domain ? std::nullopt : ParseCidr(o.subject);
-      if (!cidr || Expanded(*cidr)) continue;
-      c.ip = cidr->first;
-      c.prefix_length = static_cast<uint8_t>(cidr->second);
-    }
-    if (!remove) c.after = MakeListing(nullptr, o, false);
-    changes.push_back(std::move(c));
+    auto network = NetworkOf(o);
+    if (!network) continue;
+    domains |= network->is_domain;
+    if (!remove) network->after = MakeListing(nullptr, o, false);
+    changes.push_back(std::move(*network));
   }
   if (changes.empty()) return absl::OkStatus();
   std::vector<Subject> inside;
@@ -823,13 +825,12 @@ absl::Status Engine::ApplyNetworkOverrides(const std::vector<Override>& entries,
   });
   if (domains) {
     snapshot->ForEachDomain([&](std::string_view d, const Listing&) {
-      for (const auto& c : changes) {
-        if (c.is_domain && d.size() > c.domain.size() && d.ends_with(c.domain) &&
-            d[d.size() - c.domain.size() - 1] == '.') {
-          inside.push_back(Subject{true, {}, std::string(d)});
-          break;
-        }
-      }
+      const bool under = FindParentDomain(d, [&](std::string_view parent) {
+                           return std::any_of(changes.begin(), changes.end(), [&](const auto& c) {
+                             return c.is_domain && c.domain == parent;
+                           });
+                         }).has_value();
+      if (under) inside.push_back(Subject{true, {}, std::string(d)});
     });
   }
   snapshot.reset();
@@ -877,7 +878,7 @@ absl::Status Engine::PutOverrides(const std::vector<Override>& entries) {
   for (auto& o : valid) {
     if (auto s = ValidateOverride(o); !s.ok()) return s;
     auto cidr = ParseCidr(o.subject);
-    if (cidr && Expanded(*cidr)) addresses += size_t{1} << (32 - cidr->second);
+    if (cidr && Expanded(*cidr)) addresses += size_t{1} << (cidr->first.Bits() - cidr->second);
   }
   if (addresses > 16 * kMaxCidrAddresses) {
     return absl::InvalidArgumentError("ranges in one request cover too many addresses");

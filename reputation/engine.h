@@ -65,6 +65,8 @@ class Engine final : public Reputation {
   int ListedInPrefix(const IpAddress& ip) const;
   void CountPrefixes(uint32_t, uint32_t, const std::vector<ListingChange>& changes);
   absl::Status ApplyOverrides(const std::vector<Override>& entries, bool remove);
+  // Keeps range and "*.domain" overrides in memory (under overrides_mu_); others are ignored.
+  void RememberRangeOverride(const Override& o, bool remove);
   // Publishes network listings of range overrides, and refreshes the listed addresses inside
   // them (their own listing includes the range's).
   absl::Status ApplyNetworkOverrides(const std::vector<Override>& entries, bool remove,
@@ -96,7 +98,7 @@ class Engine final : public Reputation {
   bool refreshing_ = false, stopping_ = false;
   std::thread refresher_;
   mutable std::shared_mutex overrides_mu_;
-  internal::RangeTable<Override> range_overrides_;  // ranges only
+  RangeTable<Override> range_overrides_;  // ranges only
   // Overrides of every name under a domain ("*.example.com"), by that domain.
   absl::flat_hash_map<std::string, Override> subdomain_overrides_;
   // Overrides that end by themselves, by expiry time (under writer_mu_): the sweep refreshes

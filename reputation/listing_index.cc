@@ -49,8 +49,7 @@ const std::string* InternTxt(std::string_view text) {
 namespace {
 
 using internal::ListingBase;
-using internal::RangeKey;
-using RangeTable = internal::RangeTable<Listing>;
+using RangeTable = reputation::RangeTable<Listing>;
 using internal::V6Key;
 
 // Subjects changed since the base was built; nullopt for subjects removed since then.
@@ -72,12 +71,13 @@ struct Networks {
   // The listing of the nearest parent of `domain` whose subdomains are listed.
   const Listing* MatchDomain(std::string_view domain) const {
     if (subdomains.empty()) return nullptr;
-    for (size_t dot = domain.find('.'); dot != std::string_view::npos;
-         dot = domain.find('.', dot + 1)) {
-      auto it = subdomains.find(AsAbsl(domain.substr(dot + 1)));
-      if (it != subdomains.end()) return &it->second;
-    }
-    return nullptr;
+    const Listing* found = nullptr;
+    FindParentDomain(domain, [&](std::string_view parent) {
+      auto it = subdomains.find(AsAbsl(parent));
+      if (it != subdomains.end()) found = &it->second;
+      return found != nullptr;
+    });
+    return found;
   }
 };
 
@@ -211,12 +211,17 @@ void ListingIndex::Loader::Add(std::string_view domain, const Listing& listing) 
   impl_->builder.AddDomain(domain, listing);
 }
 
-void ListingIndex::Loader::AddRange(const IpAddress& network, int length, const Listing& listing) {
-  impl_->networks->ranges.Set(RangeKey::Of(network, length), listing);
-}
-
-void ListingIndex::Loader::AddSubdomains(std::string_view domain, const Listing& listing) {
-  impl_->networks->subdomains.insert_or_assign(std::string(domain), listing);
+void ListingIndex::Loader::Add(const ListingChange& change) {
+  if (!change.after) return;
+  if (change.is_domain && change.subdomains) {
+    impl_->networks->subdomains.insert_or_assign(change.domain, *change.after);
+  } else if (change.is_domain) {
+    Add(change.domain, *change.after);
+  } else if (change.prefix_length != 0) {
+    impl_->networks->ranges.Set(RangeKey::Of(change.ip, change.prefix_length), *change.after);
+  } else {
+    Add(change.ip, *change.after);
+  }
 }
 
 ListingIndex::ListingIndex() : state_(std::make_unique<State>()) {
@@ -337,18 +342,7 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
 
 void ListingIndex::Reset(std::vector<ListingChange> all, uint32_t serial_floor) {
   Loader loader;
-  for (const auto& entry : all) {
-    if (!entry.after) continue;
-    if (entry.is_domain && entry.subdomains) {
-      loader.AddSubdomains(entry.domain, *entry.after);
-    } else if (entry.is_domain) {
-      loader.Add(entry.domain, *entry.after);
-    } else if (entry.prefix_length != 0) {
-      loader.AddRange(entry.ip, entry.prefix_length, *entry.after);
-    } else {
-      loader.Add(entry.ip, *entry.after);
-    }
-  }
+  for (const auto& entry : all) loader.Add(entry);
   all = {};
   Reset(std::move(loader), serial_floor);
 }

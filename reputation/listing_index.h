@@ -108,10 +108,8 @@ class ListingIndex {
     Loader(Loader&&) noexcept;
     void Add(const IpAddress& ip, const Listing& listing);
     void Add(std::string_view domain, const Listing& listing);
-    // A network listing (ListingChange::prefix_length).
-    void AddRange(const IpAddress& network, int length, const Listing& listing);
-    // The listing of the names under `domain` (ListingChange::subdomains).
-    void AddSubdomains(std::string_view domain, const Listing& listing);
+    // Any kind of listing, networks included; one with no `after` adds nothing.
+    void Add(const ListingChange& change);
 
    private:
     friend class ListingIndex;

@@ -1,5 +1,6 @@
 // range_table.h -- values per network (IPv4 or IPv6 prefix), matched longest prefix first, as
-// rbldnsd's ip4trie / ip6trie do: the index's network listings and the engine's range overrides.
+// rbldnsd's ip4trie / ip6trie do: the index's network listings, the engine's range overrides
+// and the wildcards that carry networks in zone transfers.
 #pragma once
 
 #include <array>
@@ -10,7 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "reputation/subject.h"
 
-namespace repd::reputation::internal {
+namespace repd::reputation {
 
 struct RangeKey {
   IpAddress network;  // masked to `length`
@@ -33,16 +34,22 @@ class RangeTable {
     auto it = entries_.find(key);
     return it == entries_.end() ? nullptr : &it->second;
   }
-  // The value of the longest range holding `ip` for which `accept` holds, if any.
-  const T* Match(const IpAddress& ip, const std::function<bool(const T&)>& accept = nullptr) const {
+  // The value of the longest range holding `ip` for which accept(key, value) holds, if any.
+  // Only the prefix lengths in use are probed.
+  template <typename Accept>
+  const T* Match(const IpAddress& ip, Accept&& accept) const {
     if (entries_.empty()) return nullptr;
     const uint32_t* lengths = ip.v4 ? v4_lengths_.data() : v6_lengths_.data();
     for (int length = ip.Bits(); length >= 0; --length) {
       if (lengths[length] == 0) continue;
-      const T* value = Find(RangeKey::Of(ip, length));
-      if (value != nullptr && (!accept || accept(*value))) return value;
+      const RangeKey key = RangeKey::Of(ip, length);
+      const T* value = Find(key);
+      if (value != nullptr && accept(key, *value)) return value;
     }
     return nullptr;
+  }
+  const T* Match(const IpAddress& ip) const {
+    return Match(ip, [](const RangeKey&, const T&) { return true; });
   }
   // nullopt removes the range.
   void Set(const RangeKey& key, const std::optional<T>& value) {
@@ -67,4 +74,4 @@ class RangeTable {
   std::array<uint32_t, 129> v6_lengths_{};
 };
 
-}  // namespace repd::reputation::internal
+}  // namespace repd::reputation

@@ -44,4 +44,15 @@ std::optional<std::string> NormalizeDomain(std::string_view name);
 // "mail.example.co.uk" -> "example.co.uk". A public suffix itself maps to itself.
 std::string OrganizationalDomain(std::string_view normalized);
 
+// The first parent of `name`, nearest first ("a.b.example" -> "b.example", "example"), for
+// which stop(parent) holds; nullopt when none does.
+template <typename Stop>
+std::optional<std::string_view> FindParentDomain(std::string_view name, Stop&& stop) {
+  for (size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+    const std::string_view parent = name.substr(dot + 1);
+    if (stop(parent)) return parent;
+  }
+  return std::nullopt;
+}
+
 }  // namespace repd::reputation

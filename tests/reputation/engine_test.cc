@@ -275,6 +275,13 @@ TEST_F(EngineTest, NetworkListingsCoverEveryAddressLongestPrefixFirst) {
   EXPECT_NE(own->categories & (1u << kCategoryBot), 0u);
   EXPECT_NE(own->categories & (1u << kCategoryPolicy), 0u);
 
+  // An IPv6 range of at most 8 addresses is expanded into listings of its addresses.
+  Override tiny = block;
+  tiny.subject = "2001:db9:ff::/126";
+  ASSERT_TRUE(rep_->PutOverride(tiny).ok());
+  EXPECT_TRUE(listed("2001:db9:ff::3"));
+  EXPECT_FALSE(listed("2001:db9:ff::4"));
+
   // Networks are rebuilt at start.
   Open();
   EXPECT_TRUE(listed("10.200.3.4"));

@@ -129,7 +129,7 @@ TEST(ListingIndexTest, NetworkListingsMatchLongestPrefixAfterTheAddressItself) {
 
   // A whole index with networks, as the engine loads it at start.
   ListingIndex::Loader loader;
-  loader.AddRange(*IpAddress::Parse("192.0.2.0"), 24, Listed(2));
+  loader.Add(network("192.0.2.0", 24, Listed(2)));
   index.Reset(std::move(loader), 0);
   EXPECT_TRUE(index.Current()->FindIp(*IpAddress::Parse("192.0.2.77")));
   EXPECT_FALSE(index.Current()->FindIp(*IpAddress::Parse("10.65.0.1")));
