@@ -1,5 +1,6 @@
 #include "reputation/model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/strings/str_format.h"
@@ -13,6 +14,23 @@ constexpr double kDay = 86400;
 double SumOf(const ReporterEvidence& ev, EventType t, int64_t now, const HalfLives& hl) {
   size_t i = static_cast<size_t>(t);
   return ev.sums[i].At(now, hl[i]);
+}
+
+// Volume-independent evidence (traps, bots, forgeries) seen two ways: decayed to now, which
+// ends a listing, and as it stood when its latest report arrived, which starts one. Judged
+// only now, a single bot report (bar 1) would be below its bar a second after it arrived, and
+// a report filed hours after the event never.
+struct BadEvidence {
+  double now = 0;
+  double at_arrival = 0;
+};
+
+int64_t LatestReport(const Record& rec, EventType t, int64_t now) {
+  int64_t latest = 0;
+  for (const auto& [name, ev] : rec.reporters) {
+    latest = std::max(latest, ev.sums[static_cast<size_t>(t)].updated);
+  }
+  return std::min(latest, now);
 }
 }  // namespace
 
@@ -51,12 +69,22 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
   Evaluation e;
   // Volume-independent evidence from fully trusted reporters only: what lists a subject
   // that would otherwise be in good standing.
-  double trusted_traps = 0, trusted_bots = 0, trusted_forgeries = 0;
+  const int64_t trap_arrival = LatestReport(rec, EventType::kSpamtrap, now);
+  const int64_t bot_arrival = LatestReport(rec, EventType::kBot, now);
+  const int64_t forgery_arrival = LatestReport(rec, EventType::kAuthFail, now);
+  BadEvidence all_traps, all_bots, all_forgeries, trusted_traps, trusted_bots, trusted_forgeries;
+  auto add = [&](BadEvidence& to, const ReporterEvidence& ev, EventType t, int64_t arrival) {
+    to.now += SumOf(ev, t, now, hl);
+    to.at_arrival += SumOf(ev, t, arrival, hl);
+  };
   for (const auto& [name, ev] : rec.reporters) {
+    add(all_traps, ev, EventType::kSpamtrap, trap_arrival);
+    add(all_bots, ev, EventType::kBot, bot_arrival);
+    add(all_forgeries, ev, EventType::kAuthFail, forgery_arrival);
     if (trust_(name) >= 1.0) {
-      trusted_traps += SumOf(ev, EventType::kSpamtrap, now, hl);
-      trusted_bots += SumOf(ev, EventType::kBot, now, hl);
-      trusted_forgeries += SumOf(ev, EventType::kAuthFail, now, hl);
+      add(trusted_traps, ev, EventType::kSpamtrap, trap_arrival);
+      add(trusted_bots, ev, EventType::kBot, bot_arrival);
+      add(trusted_forgeries, ev, EventType::kAuthFail, forgery_arrival);
     }
     double v = SumOf(ev, EventType::kDelivered, now, hl) + SumOf(ev, EventType::kHam, now, hl) +
                SumOf(ev, EventType::kAuthPass, now, hl);
@@ -65,8 +93,6 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
     e.volume += v;
     e.complaints += c;
     e.traps += t;
-    e.bots += SumOf(ev, EventType::kBot, now, hl);
-    e.forgeries += SumOf(ev, EventType::kAuthFail, now, hl);
     if (c >= p.evidence_floor) ++e.complaint_reporters;
     // A complaint only counts against mail the same reporter saw.
     if (v > 0) {
@@ -79,6 +105,8 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
       if (trust_(name) >= 1.0) e.trap_from_trusted = true;
     }
   }
+  e.bots = all_bots.now;
+  e.forgeries = all_forgeries.now;
   e.score = Score(e.credible, e.volume);
   e.confidence = Confidence(e.volume);
   const double age_days = rec.first_seen > 0 ? static_cast<double>(now - rec.first_seen) / kDay : 0;
@@ -86,10 +114,11 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
                        age_days >= p.new_subject_days;
   // A sender whose mail trusted reporters vouch for cannot be listed by the unverifiable
   // claims of reporters below full trust, however many collude (they are shown, not counted).
-  const double traps = vouched ? trusted_traps : e.traps;
-  const double bots = vouched ? trusted_bots : e.bots;
-  const double forgeries = vouched ? trusted_forgeries : e.forgeries;
-  if (explain && vouched && (traps < e.traps || bots < e.bots || forgeries < e.forgeries)) {
+  const BadEvidence& traps = vouched ? trusted_traps : all_traps;
+  const BadEvidence& bots = vouched ? trusted_bots : all_bots;
+  const BadEvidence& forgeries = vouched ? trusted_forgeries : all_forgeries;
+  if (explain && vouched &&
+      (traps.now < e.traps || bots.now < e.bots || forgeries.now < e.forgeries)) {
     e.reasons.push_back(
         "trap, bot or forgery reports from reporters below full trust against a sender in good "
         "standing: shown, not counted");
@@ -97,8 +126,9 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
 
   auto was = [&](int code) { return (rec.listed & (1u << code)) != 0; };
   // A listing starts at its bar and ends below hysteresis x bar, so it does not flap.
-  auto reaches = [&](int code, double evidence, double bar) {
-    return evidence >= (was(code) ? p.hysteresis * bar : bar);
+  auto reaches = [&](int code, const BadEvidence& evidence, double bar) {
+    const bool lasts = evidence.now >= p.hysteresis * bar;
+    return was(code) ? lasts : lasts && evidence.at_arrival >= bar;
   };
   auto list = [&](int code, auto&& make_reason) {
     e.listed |= 1u << code;

@@ -150,6 +150,26 @@ TEST_F(ModelTest, BotAndForgeryBars) {
       << "a sender with verified volume is not a forger";
 }
 
+TEST_F(ModelTest, BarsAreJudgedAsTheEvidenceStoodWhenItArrived) {
+  // One trusted bot report, judged a second, an hour and a week after it arrived: decay alone
+  // (0.99995 reports after a second) must not keep it from its bar of 1.
+  Record bot;
+  Add(&bot, "trusted", EventType::kBot, 1, kT0);
+  for (int64_t later : {int64_t{1}, int64_t{3600}, 7 * kDay}) {
+    EXPECT_NE(model_.Evaluate(bot, kT0 + later).listed & (1u << kCategoryBot), 0u) << later;
+  }
+  // Evidence already under half its bar ends a listing that was never remembered as well.
+  EXPECT_EQ(model_.Evaluate(bot, kT0 + 15 * kDay).listed, 0u);
+  // A report filed a day after the event it describes still lists.
+  Record late;
+  Add(&late, "trusted", EventType::kAuthFail, 10, kT0 - kDay);
+  EXPECT_NE(model_.Evaluate(late, kT0).listed & (1u << kCategoryForgery), 0u);
+  // Three trap hits a week apart never stood at 3 together: no listing.
+  Record spread;
+  for (int i = 0; i < 3; ++i) Add(&spread, "trusted", EventType::kSpamtrap, 1, kT0 + i * 7 * kDay);
+  EXPECT_EQ(model_.Evaluate(spread, kT0 + 14 * kDay).listed, 0u);
+}
+
 TEST_F(ModelTest, HysteresisKeepsAListingUntilHalfItsBar) {
   Record rec;
   Add(&rec, "trusted", EventType::kSpamtrap, 3, kT0);
