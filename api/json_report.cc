@@ -28,6 +28,8 @@ std::string_view OverrideActionName(reputation::Override::Action action) {
       return "block";
     case reputation::Override::Action::kPolicy:
       return "policy";
+    case reputation::Override::Action::kExclude:
+      return "exclude";
   }
   return "block";
 }

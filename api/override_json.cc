@@ -56,8 +56,10 @@ absl::Status ReadOverrideFields(const json::object& obj, int64_t now, Override* 
     o->action = Override::Action::kBlock;
   } else if (action == "policy") {
     o->action = Override::Action::kPolicy;
+  } else if (action == "exclude") {
+    o->action = Override::Action::kExclude;
   } else {
-    return FieldError("action", "must be 'allow', 'block' or 'policy'");
+    return FieldError("action", "must be 'allow', 'block', 'policy' or 'exclude'");
   }
   if (o->reason.empty()) return FieldError("reason", "must not be empty");
   if (ttl < 0) return FieldError("ttl", "must not be negative");

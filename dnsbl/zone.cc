@@ -275,65 +275,142 @@ ZoneEntry ZoneEntry::Of(const Subject& subject, const ZoneRecords& records) {
 
 namespace {
 
-// The wildcards of CollectZone for the network listings; `out` from `first_ip` holds the
-// addresses listed in the zone.
-void AddNetworkWildcards(const ZoneSet& zones, const Zone& zone,
-                         const reputation::ListingIndex::Snapshot& snapshot, size_t first_ip,
-                         std::vector<ZoneEntry>* out) {
-  using reputation::IpAddress;
-  using reputation::RangeKey;
-  reputation::RangeTable<ZoneRecords> networks;
-  snapshot.ForEachRange([&](const IpAddress& ip, int bits, const Listing& l) {
-    networks.Set(RangeKey::Of(ip, bits), zones.RecordsOf(zone, l));
-  });
-  if (networks.empty()) return;
-  std::set<std::pair<IpAddress, int>> done;
-  // The wildcard for the names under the first `bits` of `ip`: the longest network holding
-  // them all.
-  auto add = [&](const IpAddress& ip, int bits) {
-    if (!done.emplace(ip.Masked(bits), bits).second) return;
+// The network listings of one zone as wildcards. A wildcard cannot leave a name out, so
+// around each hole in a network (an exclusion, an allow-listing, an address whose own
+// listing has no record in this zone) the zone is spelled out one label deeper: the hole's
+// parent gets no wildcard, and each of its other children a wildcard of its own or, at the
+// last label, its records. A secondary then answers NXDOMAIN for the hole as repd does.
+class NetworkWildcards {
+ public:
+  using IpAddress = reputation::IpAddress;
+  using Node = std::pair<IpAddress, int>;  // the names under the first `bits` of the address
+
+  NetworkWildcards(const ZoneSet& zones, const Zone& zone,
+                   const reputation::ListingIndex::Snapshot& snapshot)
+      : zones_(zones), zone_(zone), snapshot_(snapshot) {
+    snapshot.ForEachRange([&](const IpAddress& ip, int bits, const Listing& l) {
+      networks_.Set(reputation::RangeKey::Of(ip, bits), zones.RecordsOf(zone, l));
+    });
+  }
+
+  // An address whose own listing has no records in the zone.
+  void NoteUnlisted(const IpAddress& ip) {
+    if (networks_.empty()) return;
+    const ZoneRecords* around = networks_.Match(ip);
+    if (around != nullptr && !around->empty()) holes_.emplace(ip, ip.Bits());
+  }
+
+  // Appends the records of the last-label names around holes (possibly again: the caller
+  // drops duplicate addresses). Call after every NoteUnlisted.
+  void Carve(std::vector<ZoneEntry>* out) {
+    networks_.ForEach([&](const IpAddress& ip, int bits, const ZoneRecords& records) {
+      if (!records.empty()) return;
+      const ZoneRecords* around = networks_.Match(
+          ip,
+          [&](const reputation::RangeKey& key, const ZoneRecords&) { return key.length < bits; });
+      if (around != nullptr && !around->empty()) {
+        ForEachLabelNode(ip, bits, [&](const Node& node) { holes_.insert(node); });
+      }
+    });
+    std::vector<Node> work(holes_.begin(), holes_.end());
+    while (!work.empty()) {
+      const Node hole = work.back();
+      work.pop_back();
+      const int label = hole.first.v4 ? 8 : 4;
+      const Node parent{hole.first.Masked(hole.second - label), hole.second - label};
+      if (parent.second <= 0 || !carved_.insert(parent).second) continue;
+      bool any = false;
+      for (uint32_t v = 0; v < (uint32_t{1} << label); ++v) {
+        const Node child{WithLabel(parent.first, hole.second, v), hole.second};
+        if (holes_.contains(child)) continue;
+        if (child.second == child.first.Bits()) {
+          auto listing = snapshot_.FindIp(child.first);
+          ZoneRecords r = listing ? zones_.RecordsOf(zone_, *listing) : ZoneRecords{};
+          if (r.empty()) continue;
+          out->push_back(ZoneEntry{false, child.first, {}, r});
+        } else {
+          const ZoneRecords* r = RecordsAt(child.first, child.second);
+          if (r == nullptr || r->empty()) continue;
+          siblings_.push_back(child);
+        }
+        any = true;
+      }
+      // A parent left with no names under it does not exist: it is a hole one label up.
+      if (!any && holes_.insert(parent).second) work.push_back(parent);
+    }
+  }
+
+  // Appends the wildcards; `out` from `first_ip` holds the addresses listed in the zone.
+  void AddWildcards(size_t first_ip, std::vector<ZoneEntry>* out) {
+    if (networks_.empty()) return;
+    out_ = out;
+    const size_t first_wildcard = out->size();
+    networks_.ForEach([&](const IpAddress& ip, int bits, const ZoneRecords&) {
+      ForEachLabelNode(ip, bits, [&](const Node& node) { Add(node.first, node.second); });
+    });
+    for (const Node& node : siblings_) Add(node.first, node.second);
+    for (size_t i = first_wildcard, end = out->size(); i < end; ++i) {
+      AddParents((*out)[i].ip, (*out)[i].wildcard_bits);
+    }
+    for (size_t i = first_ip; i < first_wildcard; ++i) {
+      const IpAddress ip = (*out)[i].ip;
+      if (networks_.Match(ip) != nullptr) AddParents(ip, ip.Bits());
+    }
+  }
+
+ private:
+  // The 2^(boundary - bits) names at the label boundary that make up a network.
+  template <typename Fn>
+  static void ForEachLabelNode(const IpAddress& ip, int bits, Fn&& fn) {
+    const int label = ip.v4 ? 8 : 4;
+    const int boundary = (bits + label - 1) / label * label;
+    for (uint32_t i = 0; i < (uint32_t{1} << (boundary - bits)); ++i) {
+      fn(Node{WithLabel(ip, boundary, i), boundary});
+    }
+  }
+  // `ip` with `value` or'ed into the bits that end at `bits`.
+  static IpAddress WithLabel(IpAddress ip, int bits, uint32_t value) {
+    ip.bytes[static_cast<size_t>((bits - 1) / 8)] |=
+        static_cast<uint8_t>(value << (7 - (bits - 1) % 8));
+    return ip;
+  }
+  // The records of the longest network holding every name under the node.
+  const ZoneRecords* RecordsAt(const IpAddress& ip, int bits, int* network_bits = nullptr) const {
+    return networks_.Match(ip.Masked(bits),
+                           [&](const reputation::RangeKey& key, const ZoneRecords&) {
+                             if (network_bits != nullptr) *network_bits = key.length;
+                             return key.length <= bits;
+                           });
+  }
+  void Add(const IpAddress& ip, int bits) {
+    const Node node{ip.Masked(bits), bits};
+    if (carved_.contains(node) || !done_.insert(node).second) return;
     int network_bits = 0;
-    const ZoneRecords* records =
-        networks.Match(ip.Masked(bits), [&](const RangeKey& key, const ZoneRecords&) {
-          network_bits = key.length;
-          return key.length <= bits;
-        });
+    const ZoneRecords* records = RecordsAt(ip, bits, &network_bits);
     if (records == nullptr || records->empty()) return;
     ZoneEntry e;
-    e.ip = ip.Masked(bits);
+    e.ip = node.first;
     e.records = *records;
     e.wildcard = true;
     e.wildcard_bits = static_cast<uint8_t>(bits);
     e.network_bits = static_cast<uint8_t>(network_bits);
-    out->push_back(e);
-  };
+    out_->push_back(e);
+  }
   // The parents of a name at `bits` are empty non-terminals; inside a network each needs a
   // wildcard of its own.
-  auto add_parents = [&](const IpAddress& ip, int bits) {
+  void AddParents(const IpAddress& ip, int bits) {
     const int label = ip.v4 ? 8 : 4;
-    for (int b = bits - label; b >= label; b -= label) add(ip, b);
-  };
-  const size_t first_wildcard = out->size();
-  networks.ForEach([&](const IpAddress& ip, int bits, const ZoneRecords&) {
-    const int label = ip.v4 ? 8 : 4;
-    const int boundary = (bits + label - 1) / label * label;
-    // The 2^(boundary - bits) names at the label boundary that make up the network.
-    for (uint32_t i = 0; i < (uint32_t{1} << (boundary - bits)); ++i) {
-      IpAddress name = ip;
-      name.bytes[static_cast<size_t>((boundary - 1) / 8)] |=
-          static_cast<uint8_t>(i << (7 - (boundary - 1) % 8));
-      add(name, boundary);
-    }
-  });
-  for (size_t i = first_wildcard, end = out->size(); i < end; ++i) {
-    const IpAddress ip = (*out)[i].ip;
-    add_parents(ip, (*out)[i].wildcard_bits);
+    for (int b = bits - label; b >= label; b -= label) Add(ip, b);
   }
-  for (size_t i = first_ip; i < first_wildcard; ++i) {
-    const IpAddress ip = (*out)[i].ip;
-    if (networks.Match(ip) != nullptr) add_parents(ip, ip.Bits());
-  }
-}
+
+  const ZoneSet& zones_;
+  const Zone& zone_;
+  const reputation::ListingIndex::Snapshot& snapshot_;
+  reputation::RangeTable<ZoneRecords> networks_;
+  std::set<Node> holes_, carved_, done_;
+  std::vector<Node> siblings_;  // children of carved parents that take a wildcard
+  std::vector<ZoneEntry>* out_ = nullptr;
+};
 
 // The wildcards of CollectZone for the listings of every name under a domain; `out` from
 // `first_domain` holds the domains listed in the zone.
@@ -405,17 +482,29 @@ std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
     out.push_back(e);
   }
   const size_t fixed = out.size();
+  size_t ips_end = fixed;
   if (zone.serves_ips()) {
+    NetworkWildcards networks(zones, zone, snapshot);
     Subject s;
     snapshot.ForEachIp([&](const reputation::IpAddress& ip, const Listing& l) {
       s.ip = ip;
       if (ClassifyTestPoint(s) != TestPoint::kNone) return;
       ZoneRecords r = zones.RecordsOf(zone, l);
-      if (!r.empty()) out.push_back(ZoneEntry{false, ip, {}, r});
+      if (r.empty()) {
+        networks.NoteUnlisted(ip);
+      } else {
+        out.push_back(ZoneEntry{false, ip, {}, r});
+      }
     });
+    networks.Carve(&out);
+    std::sort(out.begin() + fixed, out.end(),
+              [](const ZoneEntry& a, const ZoneEntry& b) { return a.ip < b.ip; });
+    out.erase(std::unique(out.begin() + fixed, out.end(),
+                          [](const ZoneEntry& a, const ZoneEntry& b) { return a.ip == b.ip; }),
+              out.end());
+    ips_end = out.size();
+    networks.AddWildcards(fixed, &out);
   }
-  const size_t ips_end = out.size();
-  if (zone.serves_ips()) AddNetworkWildcards(zones, zone, snapshot, fixed, &out);
   const size_t wildcards_end = out.size();
   if (zone.serves_domains()) {
     snapshot.ForEachDomain([&](std::string_view domain, const Listing& l) {
@@ -426,8 +515,6 @@ std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
       if (!r.empty()) out.push_back(ZoneEntry{true, {}, std::string(domain), r});
     });
   }
-  std::sort(out.begin() + fixed, out.begin() + ips_end,
-            [](const ZoneEntry& a, const ZoneEntry& b) { return a.ip < b.ip; });
   std::sort(out.begin() + ips_end, out.begin() + wildcards_end,
             [](const ZoneEntry& a, const ZoneEntry& b) {
               return std::tie(a.ip, a.wildcard_bits) < std::tie(b.ip, b.wildcard_bits);

@@ -111,7 +111,8 @@ struct ZoneEntry {
 // Every subject with records in `zone`: the test points first, then the index sorted (IPs
 // by address, then domains by name). A network listing becomes wildcards at the label
 // boundary below it, plus a wildcard at each empty non-terminal inside it (the parents of
-// names under it), without which a resolver would find no wildcard there (RFC 4592).
+// names under it), without which a resolver would find no wildcard there (RFC 4592); around
+// a name inside it that is not listed, the names beside it are spelled out instead.
 std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
                                    const reputation::ListingIndex::Snapshot& snapshot);
 // The owner name of a subject relative to the apex, as wire labels without the root byte:

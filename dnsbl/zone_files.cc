@@ -1,6 +1,7 @@
 #include "dnsbl/zone_files.h"
 
 #include <limits>
+#include <map>
 
 #include <charconv>
 
@@ -9,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/strings.h"
 #include "dnsbl/zone.h"
+#include "reputation/range_table.h"
 
 namespace repd::dnsbl {
 
@@ -39,11 +41,13 @@ class Importer {
   }
 
   // Adds an entry for an IP, a CIDR prefix, a partial IPv4 ("1.2.3" = /24), a last-octet
-  // range ("1.2.3.4-9") or a domain. Returns false (after warning) when it is none of them.
+  // range ("1.2.3.4-9") or a domain; with a leading '!', an exclusion of it from the
+  // networks and wildcards listed around it. Returns false (after warning) when it is none.
   bool Add(size_t line, std::string_view subject, int category, std::string_view txt,
            std::vector<Override>* out) {
+    const bool exclude = !subject.empty() && subject[0] == '!';
+    if (exclude) subject.remove_prefix(1);
     if (subject.empty()) return Warn(line, "empty entry"), false;
-    if (subject[0] == '!') return Warn(line, "exclusions are not supported"), false;
     // dnset wildcards: "*.example.com" lists every name under example.com, ".example.com"
     // example.com itself as well.
     const bool apex_too = subject[0] == '.';
@@ -56,11 +60,12 @@ class Importer {
       return Warn(line, "the A value must be 127.0.x.C with C from 1 to 31"), false;
     }
     Override o;
-    o.action = category == reputation::kCategoryPolicy ? Override::Action::kPolicy
-                                                       : Override::Action::kBlock;
-    o.category = category;
-    o.txt = std::string(txt);
-    o.reason = absl::StrCat("imported from ", options_.source);
+    o.action = exclude                                   ? Override::Action::kExclude
+               : category == reputation::kCategoryPolicy ? Override::Action::kPolicy
+                                                         : Override::Action::kBlock;
+    o.category = exclude ? 0 : category;
+    if (!exclude) o.txt = std::string(txt);
+    o.reason = absl::StrCat(exclude ? "excluded by " : "imported from ", options_.source);
     o.created = options_.now;
     o.expires = options_.expires;
     // IPv6 has colons; IPv4 forms ("1.2.3", "1.2.3.4/24", "1.2.3.4-9") only digits, dots,
@@ -392,20 +397,66 @@ void ExportRbldnsd(const reputation::ListingIndex::Snapshot& snapshot, const Dns
     }
   };
   if (ips) {
-    // ip4set holds IPv4 only; an address listed on its own wins over a network holding it.
+    // ip4set holds IPv4 only; an address listed on its own wins over a network holding it,
+    // and one that is not listed inside a listed network is written as an exclusion.
+    reputation::RangeTable<bool> networks;  // listed or not
     snapshot.ForEachRange(
         [&](const reputation::IpAddress& ip, int bits, const reputation::Listing& l) {
-          if (ip.v4 && l.listed()) write(absl::StrCat(ip.ToString(), "/", bits), l);
+          if (ip.v4) networks.Set(reputation::RangeKey::Of(ip, bits), l.listed());
+        });
+    // Whether the longest network shorter than `bits` holding `ip` is listed.
+    auto inside_listed = [&](const reputation::IpAddress& ip, int bits) {
+      const bool* around = networks.Match(
+          ip, [&](const reputation::RangeKey& key, bool) { return key.length < bits; });
+      return around != nullptr && *around;
+    };
+    snapshot.ForEachRange(
+        [&](const reputation::IpAddress& ip, int bits, const reputation::Listing& l) {
+          if (!ip.v4) return;
+          const std::string cidr = absl::StrCat(ip.ToString(), "/", bits);
+          if (l.listed()) {
+            write(cidr, l);
+          } else if (inside_listed(ip, bits)) {
+            out << "!" << cidr << "\n";
+          }
         });
     snapshot.ForEachIp([&](const reputation::IpAddress& ip, const reputation::Listing& l) {
-      if (ip.v4 && l.listed()) write(ip.ToString(), l);
+      if (!ip.v4) return;
+      if (l.listed()) {
+        write(ip.ToString(), l);
+      } else if (!networks.empty() && inside_listed(ip, ip.Bits() + 1)) {
+        out << "!" << ip.ToString() << "\n";
+      }
     });
   } else {
-    snapshot.ForEachSubdomainListing([&](std::string_view d, const reputation::Listing& l) {
-      if (l.listed()) write(absl::StrCat("*.", AsAbsl(d)), l);
-    });
+    std::map<std::string, reputation::Listing, std::less<>> parents;  // of names under them
+    snapshot.ForEachSubdomainListing(
+        [&](std::string_view d, const reputation::Listing& l) { parents[std::string(d)] = l; });
+    // Whether the nearest parent strictly above `name` with a listing of its subdomains
+    // lists them.
+    auto under_listed = [&](std::string_view name) {
+      bool listed = false;
+      reputation::FindParentDomain(name, [&](std::string_view parent) {
+        auto it = parents.find(parent);
+        if (it == parents.end()) return false;
+        listed = it->second.listed();
+        return true;
+      });
+      return listed;
+    };
+    for (const auto& [d, l] : parents) {
+      if (l.listed()) {
+        write(absl::StrCat("*.", d), l);
+      } else if (under_listed(d)) {
+        out << "!*." << d << "\n";
+      }
+    }
     snapshot.ForEachDomain([&](std::string_view d, const reputation::Listing& l) {
-      if (l.listed()) write(std::string(d), l);
+      if (l.listed()) {
+        write(std::string(d), l);
+      } else if (!parents.empty() && under_listed(d)) {
+        out << "!" << d << "\n";
+      }
     });
   }
 }

@@ -79,9 +79,10 @@ std::string Encode64(int64_t v) { return std::string(reinterpret_cast<const char
 
 // Overrides are stored as tab-separated text: readable with `ldb`, easy to audit.
 std::string EncodeOverride(const Override& o) {
-  const char* action = o.action == Override::Action::kAllow    ? "allow"
-                       : o.action == Override::Action::kPolicy ? "policy"
-                                                               : "block";
+  const char* action = o.action == Override::Action::kAllow     ? "allow"
+                       : o.action == Override::Action::kPolicy  ? "policy"
+                       : o.action == Override::Action::kExclude ? "exclude"
+                                                                : "block";
   return absl::StrCat(o.is_domain ? "d" : "i", "\t", o.subject, "\t", action, "\t", o.category,
                       "\t", o.created, "\t", o.expires, "\t",
                       absl::StrReplaceAll(o.reason, {{"\t", " "}}), "\t",
@@ -97,9 +98,10 @@ std::optional<Override> DecodeOverride(std::string_view value) {
   }
   o.is_domain = f[0] == "d";
   o.subject = f[1];
-  o.action = f[2] == "allow"    ? Override::Action::kAllow
-             : f[2] == "policy" ? Override::Action::kPolicy
-                                : Override::Action::kBlock;
+  o.action = f[2] == "allow"     ? Override::Action::kAllow
+             : f[2] == "policy"  ? Override::Action::kPolicy
+             : f[2] == "exclude" ? Override::Action::kExclude
+                                 : Override::Action::kBlock;
   o.reason = f[6];
   o.txt = f[7];
   return o;
@@ -328,7 +330,7 @@ Listing Engine::MakeListing(const Evaluation* e, const std::optional<Override>& 
       reason += " (a shared provider IP: mail from it is judged by its DKIM-verified domain)";
     }
   }
-  if (o) {
+  if (o && o->action != Override::Action::kExclude) {
     if (o->action == Override::Action::kAllow) {
       l.categories = 0;
       l.allow_trust = 3;
@@ -375,14 +377,25 @@ void Engine::ForEachOverrideSubject(const Override& o, Fn&& fn) {
 }
 
 absl::Status Engine::Rebuild(int64_t now) {
+  // Ranges expanded into their addresses, narrowest last: where they nest (an exclusion
+  // inside a listed /16), the longest prefix is the listing an address ends up with.
+  std::vector<std::pair<int, Override>> expanded_ranges;
   {
     std::unique_lock lock(overrides_mu_);
     range_overrides_.Clear();
     subdomain_overrides_.clear();
     store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
-      if (auto o = DecodeOverride(value)) RememberRangeOverride(*o, false);
+      auto o = DecodeOverride(value);
+      if (!o) return;
+      RememberRangeOverride(*o, false);
+      auto cidr = o->is_domain ? std::nullopt : ParseCidr(o->subject);
+      if (cidr && Expanded(*cidr) && !Expired(*o, now)) {
+        expanded_ranges.emplace_back(cidr->second, std::move(*o));
+      }
     });
   }
+  std::stable_sort(expanded_ranges.begin(), expanded_ranges.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
   // Loaded in an order where the later entry of a subject is the right one: overrides of
   // subjects without evidence first, then subjects with evidence (their listing already
   // includes their override), domains before IPs so that domains' standing is known when
@@ -397,18 +410,39 @@ absl::Status Engine::Rebuild(int64_t now) {
       loader.Add(s.ip, listing);
     }
   };
-  store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
-    auto o = DecodeOverride(value);
-    if (!o || Expired(*o, now)) return;
+  // An address's own override wins over any expanded range holding it, so those are loaded
+  // again after the ranges.
+  std::vector<std::pair<IpAddress, Listing>> addresses_in_ranges;
+  auto load_override = [&](Override&& o) {
     ++overrides;
-    Listing listing = MakeListing(nullptr, *o, false);
-    ForEachOverrideSubject(*o, [&](const Subject& s) { load(s, listing); });
-    if (auto network = NetworkOf(*o)) {
+    Listing listing = MakeListing(nullptr, o, false);
+    ForEachOverrideSubject(o, [&](const Subject& s) { load(s, listing); });
+    if (auto network = NetworkOf(o)) {
       network->after = listing;
       loader.Add(*network);
     }
-    if (o->expires != 0) expiring_overrides.emplace(o->expires, std::move(*o));
+    if (o.expires != 0) expiring_overrides.emplace(o.expires, std::move(o));
+  };
+  store_->ForEach(Store::kOverrides, "", [&](std::string_view, std::string_view value) {
+    auto o = DecodeOverride(value);
+    if (!o || Expired(*o, now)) return;
+    if (o->is_domain || o->subject.find('/') == std::string::npos) {
+      auto ip = o->is_domain ? std::nullopt : IpAddress::Parse(o->subject);
+      if (ip && !expanded_ranges.empty()) {
+        std::shared_lock lock(overrides_mu_);
+        if (range_overrides_.Match(*ip, [](const RangeKey& key, const Override&) {
+              return Expanded({key.network, key.length});
+            }) != nullptr) {
+          addresses_in_ranges.emplace_back(*ip, MakeListing(nullptr, *o, false));
+        }
+      }
+    } else if (auto cidr = ParseCidr(o->subject); cidr && Expanded(*cidr)) {
+      return;  // loaded below
+    }
+    load_override(std::move(*o));
   });
+  for (auto& [length, o] : expanded_ranges) load_override(std::move(o));
+  for (const auto& [ip, listing] : addresses_in_ranges) loader.Add(ip, listing);
   absl::flat_hash_set<std::string> good_domains;
   auto batch = store_->NewBatch();
   absl::Status error;
@@ -645,11 +679,14 @@ SubjectReport Engine::Report(const Subject& s, int64_t now) {
   r.allow_trust = e.allow_trust;
   if (r.override_entry) {
     const Override& o = *r.override_entry;
-    r.known = true;
+    // An exclusion says nothing about the subject itself.
+    r.known |= o.action != Override::Action::kExclude;
     if (o.action == Override::Action::kAllow) {
       r.listed.clear();
       r.allow_trust = 3;
       r.reasons.push_back("operator allow-listed: " + o.reason);
+    } else if (o.action == Override::Action::kExclude) {
+      r.reasons.push_back("left out of the operator's network listings: " + o.reason);
     } else {
       int code = o.category != 0                         ? o.category
                  : o.action == Override::Action::kPolicy ? kCategoryPolicy
@@ -927,7 +964,7 @@ absl::StatusOr<DelistOutcome> Engine::Delist(bool is_domain, const std::string& 
   Evaluation e;
   if (*rec) e = model_.Evaluate(**rec, now);
   auto o = FindOverride(s, now);
-  if (o && o->action != Override::Action::kAllow) {
+  if (o && (o->action == Override::Action::kBlock || o->action == Override::Action::kPolicy)) {
     out.status = "override";
     out.message = "listed by the operator (" + o->reason +
                   "): self-service delisting does not apply; contact the operator";

@@ -45,7 +45,9 @@ struct IngestOutcome {
 };
 
 struct Override {
-  enum class Action { kAllow, kBlock, kPolicy };
+  // kExclude: the subject is left out of the operator's network and wildcard listings that
+  // hold it (rbldnsd's "!entry"); its own evidence still counts. Not an allow-listing.
+  enum class Action { kAllow, kBlock, kPolicy, kExclude };
   bool is_domain = false;
   std::string subject;  // normalised IP text, CIDR prefix, or domain
   Action action = Action::kBlock;

@@ -257,9 +257,14 @@ TEST_F(ApiTest, OverridesNeedAdmin) {
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(Json(res.body).at("subject"), "192.0.2.0/24");
 
+  res = Call("PUT", "/v1/overrides/ip/192.0.2.9", R"({"action":"exclude","reason":"our relay"})",
+             "application/json", Bearer(kAdminToken));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(Json(res.body).at("action"), "exclude");
+
   res = Call("GET", "/v1/overrides", {}, {}, Bearer(kAdminToken));
   ASSERT_EQ(res.status, 200);
-  EXPECT_EQ(Json(res.body).at("overrides").as_array().size(), 2u);
+  EXPECT_EQ(Json(res.body).at("overrides").as_array().size(), 3u);
 
   struct Case {
     const char* target;

@@ -225,5 +225,58 @@ TEST_F(NsdSecondaryTest, NetworkListingsTransferAsWildcards) {
   EXPECT_THAT(Dig(repd_port_, apex), HasSubstr("NXDOMAIN"));
 }
 
+TEST_F(NsdSecondaryTest, HolesInNetworksStayHolesOnTheSecondary) {
+  Start(/*tsig=*/false);
+  const std::string first = "4.3.2.1.bl.repd.test A";
+  ASSERT_EQ(WaitForNsd(first, Dig(repd_port_, first)), Dig(repd_port_, first)) << NsdLog();
+  // Names under listed networks that are not listed: an exclusion (rbldnsd "!addr"), an
+  // allow-listed address, an excluded /16 with a listed /24 inside, an excluded /20 (not on a
+  // label boundary), every address of one /24 excluded one by one, and IPv6 alike. A wildcard
+  // would cover them all; the transfer must leave them out.
+  const reputation::Listing none = MakeListing({}, "");
+  std::vector<reputation::ListingChange> change;
+  change.push_back(NetworkChange("10.0.0.0/8", MakeListing({10}, "hosting range")));
+  change.push_back(IpChange("10.1.2.3", none));
+  change.push_back(IpChange("10.1.2.4", MakeListing({}, "", 95, 3)));
+  change.push_back(NetworkChange("10.5.0.0/16", none));
+  change.push_back(NetworkChange("10.5.7.0/24", MakeListing({4}, "bot pool")));
+  change.push_back(NetworkChange("10.6.16.0/20", none));
+  for (int i = 0; i < 256; ++i) change.push_back(IpChange(absl::StrCat("10.7.7.", i), none));
+  change.push_back(NetworkChange("2001:db8::/32", MakeListing({3}, "trap network")));
+  change.push_back(IpChange("2001:db8::1", none));
+  change.push_back(NetworkChange("2001:db8:1::/48", none));
+  index_.Apply(std::move(change));
+  const std::string wildcard = "4.3.200.10.bl.repd.test A";
+  EXPECT_EQ(WaitForNsd(wildcard, Dig(repd_port_, wildcard)), Dig(repd_port_, wildcard)) << NsdLog();
+  for (const std::string& q : std::vector<std::string>{
+           "3.2.1.10.bl.repd.test A",    // excluded
+           "4.2.1.10.bl.repd.test A",    // allow-listed
+           "4.2.1.10.bl.repd.test TXT",  //
+           "2.2.1.10.bl.repd.test A",    // beside them: listed
+           "5.2.1.10.bl.repd.test A",    //
+           "9.3.1.10.bl.repd.test A",    //
+           "1.1.5.10.bl.repd.test A",    // the excluded /16
+           "9.7.5.10.bl.repd.test A",    // the /24 listed inside it
+           "1.17.6.10.bl.repd.test A",   // the excluded /20
+           "1.15.6.10.bl.repd.test A",   // beside it
+           "1.32.6.10.bl.repd.test A",   //
+           "9.7.7.10.bl.repd.test A",    // the /24 excluded address by address
+           "9.8.7.10.bl.repd.test A",    //
+           "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.repd."
+           "test A",  // excluded
+           "2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.repd."
+           "test A",  // listed
+           "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.0.0.8.b.d.0.1.0.0.2.bl.repd."
+           "test A",  // the excluded /48
+           "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.2.0.0.0.8.b.d.0.1.0.0.2.bl.repd."
+           "test A",  // beside it
+       }) {
+    EXPECT_EQ(Dig(nsd_port_, q), Dig(repd_port_, q)) << q;
+  }
+  EXPECT_THAT(Dig(nsd_port_, "3.2.1.10.bl.repd.test A"), HasSubstr("NXDOMAIN"));
+  EXPECT_THAT(Dig(nsd_port_, "2.2.1.10.bl.repd.test A"), HasSubstr("127.0.0.10"));
+  EXPECT_THAT(Dig(nsd_port_, "9.7.5.10.bl.repd.test A"), HasSubstr("127.0.0.4"));
+}
+
 }  // namespace
 }  // namespace repd::dnsbl

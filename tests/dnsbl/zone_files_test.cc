@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "tests/dnsbl/test_util.h"
@@ -13,6 +14,7 @@ namespace {
 
 using reputation::Override;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
   std::istringstream in(
@@ -34,7 +36,7 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
   ImportWarnings warnings;
   auto r = ParseRbldnsd(in, {.source = "ip4.rbl"}, &warnings);
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 10u);
+  ASSERT_EQ(r->size(), 11u);
   EXPECT_EQ((*r)[0].subject, "1.2.3.4");
   EXPECT_EQ((*r)[0].category, 4);
   EXPECT_EQ((*r)[0].txt, "bot: $");
@@ -49,17 +51,20 @@ TEST(ZoneFilesTest, ParsesIp4setWithDefaultsValuesAndComments) {
   EXPECT_EQ((*r)[3].txt, "policy range");
   EXPECT_EQ((*r)[4].subject, "11.0.0.1");
   EXPECT_EQ((*r)[6].subject, "11.0.0.3");
+  // "!addr": left out of the networks around it.
+  EXPECT_EQ((*r)[7].subject, "12.0.0.1");
+  EXPECT_EQ((*r)[7].action, Override::Action::kExclude);
+  EXPECT_EQ((*r)[7].category, 0);
   // Networks of any width from an IPv4 /8 and an IPv6 /16 (ip4trie / ip6trie data).
-  EXPECT_EQ((*r)[7].subject, "2001:db8::/32");
-  EXPECT_EQ((*r)[7].category, 3);
-  EXPECT_EQ((*r)[8].subject, "10.0.0.0/8");
-  EXPECT_EQ((*r)[9].subject, "2001:db8::1");
+  EXPECT_EQ((*r)[8].subject, "2001:db8::/32");
+  EXPECT_EQ((*r)[8].category, 3);
+  EXPECT_EQ((*r)[9].subject, "10.0.0.0/8");
+  EXPECT_EQ((*r)[10].subject, "2001:db8::1");
   // What the store cannot serve is skipped line by line, never failing the whole file.
-  ASSERT_EQ(warnings.size(), 4u);
-  EXPECT_THAT(warnings[0], HasSubstr("ip4.rbl:9: exclusions"));
-  EXPECT_THAT(warnings[1], HasSubstr("ip4.rbl:10: not an address"));
-  EXPECT_THAT(warnings[2], HasSubstr("ip4.rbl:14: ranges wider"));
-  EXPECT_THAT(warnings[3], HasSubstr("ip4.rbl:15: ranges wider"));
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_THAT(warnings[0], HasSubstr("ip4.rbl:10: not an address"));
+  EXPECT_THAT(warnings[1], HasSubstr("ip4.rbl:14: ranges wider"));
+  EXPECT_THAT(warnings[2], HasSubstr("ip4.rbl:15: ranges wider"));
 }
 
 TEST(ZoneFilesTest, ParsesDnset) {
@@ -110,7 +115,8 @@ TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
   wild.subdomains = true;
   wild.after = testing::MakeListing({2}, "under $");
   index.Apply({testing::NetworkChange("10.0.0.0/8", testing::MakeListing({10}, "range $")),
-               testing::IpChange("10.1.2.3", testing::MakeListing({2}, "own")), wild,
+               testing::IpChange("10.1.2.3", testing::MakeListing({2}, "own")),
+               testing::IpChange("10.9.9.9", testing::MakeListing({}, "")), wild,
                testing::DomainChange("a.b.wild.example", testing::MakeListing({4}, "own"))});
   std::ostringstream out;
   ExportZone(*index.Current(), DnsOptions{}, out);
@@ -127,6 +133,12 @@ TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
   EXPECT_THAT(text, HasSubstr("*.1.10 300 IN A 127.0.0.10\n"));
   EXPECT_THAT(text, HasSubstr("*.2.1.10 300 IN A 127.0.0.10\n"));
   EXPECT_THAT(text, HasSubstr("3.2.1.10 300 IN A 127.0.0.2\n"));
+  // A hole in it (10.9.9.9 not listed): no wildcard beside it, its neighbours spelled out.
+  EXPECT_THAT(text, HasSubstr("*.9.10 300 IN A 127.0.0.10\n"));
+  EXPECT_THAT(text, Not(HasSubstr("*.9.9.10 ")));
+  EXPECT_THAT(text, Not(HasSubstr("\n9.9.9.10 ")));
+  EXPECT_THAT(text, HasSubstr("\n8.9.9.10 300 IN A 127.0.0.10\n"));
+  EXPECT_THAT(text, HasSubstr("\n255.9.9.10 300 IN TXT \"range 10.9.9.255\"\n"));
   // Every name under a domain: its wildcard, and one at the empty non-terminal b.wild.example.
   EXPECT_THAT(text, HasSubstr("*.wild.example 300 IN A 127.0.1.2\n"));
   EXPECT_THAT(text, HasSubstr("*.wild.example 300 IN TXT \"under *.wild.example\"\n"));
@@ -154,19 +166,58 @@ TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
 TEST(ZoneFilesTest, RbldnsdExportRoundTripsThroughTheImporter) {
   reputation::ListingIndex index;
   testing::FillIndex(index);
-  index.Apply({testing::NetworkChange("10.16.0.0/12", testing::MakeListing({10}, "range"))});
+  const reputation::Listing none = testing::MakeListing({}, "");
+  reputation::ListingChange wild = testing::DomainChange("wild.example", {});
+  wild.subdomains = true;
+  wild.after = testing::MakeListing({2}, "under $");
+  reputation::ListingChange quiet = testing::DomainChange("sub.wild.example", none);
+  quiet.subdomains = true;
+  index.Apply({testing::NetworkChange("10.16.0.0/12", testing::MakeListing({10}, "range")),
+               testing::NetworkChange("10.18.0.0/16", none), testing::IpChange("10.17.0.1", none),
+               testing::IpChange("11.0.0.1", none), wild, quiet,
+               testing::DomainChange("ok.wild.example", none)});
   std::ostringstream out;
   ExportRbldnsd(*index.Current(), DnsOptions{}, RbldnsdDataset::kIp4set, out);
   EXPECT_THAT(out.str(), HasSubstr("1.2.3.4 :127.0.0.2:Listed: $ sent spam\n"));
   EXPECT_THAT(out.str(), HasSubstr("1.2.3.4 :127.0.0.4:Listed: $ sent spam\n"));
   EXPECT_THAT(out.str(), HasSubstr("10.16.0.0/12 :127.0.0.10:range\n"));
+  // Holes in listed networks are exclusions; an unlisted address elsewhere is not written.
+  EXPECT_THAT(out.str(), HasSubstr("\n!10.18.0.0/16\n"));
+  EXPECT_THAT(out.str(), HasSubstr("\n!10.17.0.1\n"));
+  EXPECT_THAT(out.str(), Not(HasSubstr("11.0.0.1")));
   std::istringstream in(out.str());
   auto r = ParseRbldnsd(in, {}, nullptr);
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->size(), 3u);
-  EXPECT_EQ((*r)[0].subject, "10.16.0.0/12");
-  EXPECT_EQ((*r)[2].category, 4);
-  EXPECT_EQ((*r)[2].txt, "Listed: $ sent spam");
+  ASSERT_EQ(r->size(), 5u);
+  auto imported = [&](const std::string& subject, int category) -> const Override* {
+    for (const Override& o : *r) {
+      if (o.subject == subject && o.category == category) return &o;
+    }
+    return nullptr;
+  };
+  ASSERT_TRUE(imported("10.16.0.0/12", 10));
+  ASSERT_TRUE(imported("10.18.0.0/16", 0));
+  EXPECT_EQ(imported("10.18.0.0/16", 0)->action, Override::Action::kExclude);
+  ASSERT_TRUE(imported("10.17.0.1", 0));
+  EXPECT_EQ(imported("10.17.0.1", 0)->action, Override::Action::kExclude);
+  ASSERT_TRUE(imported("1.2.3.4", 4));
+  EXPECT_EQ(imported("1.2.3.4", 4)->txt, "Listed: $ sent spam");
+
+  std::ostringstream domains;
+  ExportRbldnsd(*index.Current(), DnsOptions{}, RbldnsdDataset::kDnset, domains);
+  EXPECT_THAT(domains.str(), HasSubstr("\n*.wild.example :127.0.1.2:under $\n"));
+  EXPECT_THAT(domains.str(), HasSubstr("\n!*.sub.wild.example\n"));
+  EXPECT_THAT(domains.str(), HasSubstr("\n!ok.wild.example\n"));
+  std::istringstream dnset(domains.str());
+  auto d = ParseRbldnsd(dnset, {}, nullptr);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(
+      std::count_if(d->begin(), d->end(),
+                    [](const Override& o) {
+                      return o.action == Override::Action::kExclude &&
+                             (o.subject == "*.sub.wild.example" || o.subject == "ok.wild.example");
+                    }),
+      2);
 }
 
 }  // namespace

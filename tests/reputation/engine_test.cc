@@ -236,6 +236,62 @@ TEST_F(EngineTest, OverridesBlockAllowExpireAndDelete) {
   EXPECT_EQ(rep_->Check({IpAddress::Parse("192.0.2.78"), "", "", {}}, Now()).action, "neutral");
 }
 
+TEST_F(EngineTest, ExclusionsLeaveSubjectsOutOfTheNetworksAroundThem) {
+  auto put = [&](const std::string& subject, Override::Action action, bool is_domain = false) {
+    Override o;
+    o.is_domain = is_domain;
+    o.subject = subject;
+    o.action = action;
+    o.reason = "test";
+    ASSERT_TRUE(rep_->PutOverride(o).ok()) << subject;
+  };
+  // rbldnsd's "!entry" inside networks, both wide (one listing) and expanded (per address).
+  put("10.0.0.0/8", Override::Action::kBlock);
+  put("10.1.2.3", Override::Action::kExclude);
+  put("10.16.0.0/12", Override::Action::kExclude);
+  put("10.17.3.0/24", Override::Action::kBlock);  // inside the excluded /12: listed again
+  put("192.0.2.0/24", Override::Action::kBlock);
+  put("192.0.2.8/29", Override::Action::kExclude);
+  put("192.0.2.9", Override::Action::kBlock);  // an address's own override wins
+  put("*.wild.example", Override::Action::kBlock, true);
+  put("ok.wild.example", Override::Action::kExclude, true);
+  auto listed = [&](const std::string& ip) {
+    auto l = Ip(ip);
+    return l && l->listed();
+  };
+  auto check = [&] {
+    EXPECT_TRUE(listed("10.1.2.4"));
+    EXPECT_FALSE(listed("10.17.9.9"));
+    EXPECT_TRUE(listed("10.17.3.9"));
+    EXPECT_TRUE(listed("10.32.0.1"));
+    EXPECT_TRUE(listed("192.0.2.7"));
+    EXPECT_FALSE(listed("192.0.2.8"));
+    EXPECT_TRUE(listed("192.0.2.9"));
+    EXPECT_FALSE(listed("192.0.2.15"));
+    auto domain = [&](const std::string& d) {
+      auto l = rep_->index().Current()->FindDomain(d);
+      return l && l->listed();
+    };
+    EXPECT_TRUE(domain("bad.wild.example"));
+    EXPECT_FALSE(domain("ok.wild.example"));
+  };
+  check();
+  EXPECT_FALSE(listed("10.1.2.3"));
+  // An exclusion is not an allow-listing: not in the allow zone, no "accept", and the
+  // address's own evidence still lists it.
+  EXPECT_EQ(Ip("10.1.2.3")->allow_trust, -1);
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("10.1.2.3"), "", "", {}}, Now()).action, "neutral");
+  Ingest({Ev("bot", EventType::kBot, "10.1.2.3", "", "fbl")});
+  EXPECT_TRUE(listed("10.1.2.3"));
+  EXPECT_EQ(rep_->Check({IpAddress::Parse("10.1.2.3"), "", "", {}}, Now()).action, "reject");
+  EXPECT_EQ(rep_->ReportIp(*IpAddress::Parse("10.1.2.3"), Now()).override_entry->action,
+            Override::Action::kExclude);
+  // The same after a restart, whatever order the store keeps the overrides in.
+  Open();
+  check();
+  EXPECT_TRUE(listed("10.1.2.3"));
+}
+
 TEST_F(EngineTest, NetworkListingsCoverEveryAddressLongestPrefixFirst) {
   Override block;
   block.subject = "10.0.0.0/8";
