@@ -12,6 +12,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -124,7 +125,7 @@ class TcpListenerImpl final : public TcpListener,
                                 out.data(), out.size(), &info);
       if (size != 0 && query->has_tsig) {
         size = AnswerSigned(ctx.tsig.get(), *query, ctx.zones.options(), in.data(), len, out.size(),
-                            out.data(), size, out.size());
+                            out.data(), size, out.size(), std::time(nullptr));
       }
       if (size == 0) {
         ctx.metrics.dropped->Add();

@@ -1,10 +1,11 @@
 #include "dnsbl/tsig.h"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <strings.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -41,9 +42,26 @@ void SetRdf(ldns_rr* rr, ldns_rdf* value, size_t position) {
   ldns_rdf_deep_free(ldns_rr_set_rdf(rr, value, position));
 }
 
-// The unsigned error answer to a request whose TSIG we cannot accept: the question and the
-// request's TSIG with no MAC and the error set (RFC 8945 5.2).
+void Append48(std::string* out, uint64_t v) {
+  for (int i = 5; i >= 0; --i) out->push_back(static_cast<char>(v >> (8 * i)));
+}
+void Append16(std::string* out, uint16_t v) {
+  out->push_back(static_cast<char>(v >> 8));
+  out->push_back(static_cast<char>(v & 0xff));
+}
+void AppendCanonicalName(std::string* out, const ldns_rdf* name) {
+  LdnsRdf lower(ldns_rdf_clone(name));
+  ldns_dname2canonical(lower.get());
+  out->append(reinterpret_cast<const char*>(ldns_rdf_data(lower.get())),
+              ldns_rdf_size(lower.get()));
+}
+
+// The error answer to a request whose TSIG we cannot accept: the question and the request's
+// TSIG with the error set (RFC 8945 5.2). Unsigned (no MAC) when the key or the MAC is wrong;
+// BADTIME, whose MAC verified, is signed with `key` over `exchange` and carries our time, so
+// that the client can trust it and see the skew (RFC 8945 5.2.3, 5.3.2).
 size_t ErrorAnswer(const uint8_t* request, size_t request_len, TsigKey::Check error,
+                   const TsigKey* key, const TsigKey::Exchange& exchange, int64_t now,
                    uint16_t udp_payload, uint8_t* reply, size_t capacity) {
   ldns_pkt* raw = nullptr;
   if (ldns_wire2pkt(&raw, request, request_len) != LDNS_STATUS_OK) return 0;
@@ -60,19 +78,41 @@ size_t ErrorAnswer(const uint8_t* request, size_t request_len, TsigKey::Check er
   ldns_pkt_set_question(out.get(), ldns_rr_list_clone(ldns_pkt_question(in.get())));
   ldns_pkt_set_qdcount(out.get(), ldns_pkt_qdcount(in.get()));
   if (ldns_pkt_edns(in.get())) ldns_pkt_set_edns_udp_size(out.get(), udp_payload);
+  std::string other;
+  if (error == TsigKey::Check::kBadTime) Append48(&other, static_cast<uint64_t>(now));
+  std::string mac;
+  if (error == TsigKey::Check::kBadTime && key != nullptr && exchange.prior_mac) {
+    // RFC 8945 4.3.3: the request's MAC, the answer without its TSIG, and the TSIG variables
+    // (the request's time and fudge: the client checks the answer against its own clock).
+    uint8_t* wire = nullptr;
+    size_t size = 0;
+    if (ldns_pkt2wire(&wire, out.get(), &size) != LDNS_STATUS_OK) return 0;
+    std::string digest(reinterpret_cast<const char*>(ldns_rdf_data(exchange.prior_mac.get())),
+                       ldns_rdf_size(exchange.prior_mac.get()));
+    digest.append(reinterpret_cast<const char*>(wire), size);
+    free(wire);
+    AppendCanonicalName(&digest, ldns_rr_owner(tsig));
+    Append16(&digest, LDNS_RR_CLASS_ANY);
+    digest.append(4, '\0');  // TTL
+    AppendCanonicalName(&digest, ldns_rr_rdf(tsig, kAlgorithm));
+    Append48(&digest, TimeSigned(tsig));
+    Append16(&digest, ldns_rdf2native_int16(ldns_rr_rdf(tsig, kFudgeField)));
+    Append16(&digest, static_cast<uint16_t>(error));
+    Append16(&digest, static_cast<uint16_t>(other.size()));
+    digest += other;
+    mac = key->Mac(digest);
+    if (mac.empty()) return 0;
+  }
   ldns_rr* answer_tsig = ldns_rr_clone(tsig);
-  SetRdf(answer_tsig, Int16Data(nullptr, 0), kMac);
+  SetRdf(answer_tsig,
+         Int16Data(reinterpret_cast<const uint8_t*>(mac.data()), static_cast<uint16_t>(mac.size())),
+         kMac);
   SetRdf(answer_tsig, ldns_native2rdf_int16(LDNS_RDF_TYPE_INT16, static_cast<uint16_t>(error)),
          kError);
-  if (error == TsigKey::Check::kBadTime) {
-    // The server's time, so that the client can see the skew (RFC 8945 5.2.3).
-    const auto now = static_cast<uint64_t>(std::time(nullptr));
-    uint8_t t[6];
-    for (int i = 0; i < 6; ++i) t[i] = static_cast<uint8_t>(now >> (8 * (5 - i)));
-    SetRdf(answer_tsig, Int16Data(t, sizeof t), kOtherData);
-  } else {
-    SetRdf(answer_tsig, Int16Data(nullptr, 0), kOtherData);
-  }
+  SetRdf(answer_tsig,
+         Int16Data(reinterpret_cast<const uint8_t*>(other.data()),
+                   static_cast<uint16_t>(other.size())),
+         kOtherData);
   ldns_pkt_set_tsig(out.get(), answer_tsig);
   uint8_t* wire = nullptr;
   size_t size = 0;
@@ -119,7 +159,8 @@ absl::StatusOr<std::shared_ptr<const TsigKey>> TsigKey::FromOptions(const DnsOpt
   return key;
 }
 
-TsigKey::Check TsigKey::Verify(const uint8_t* wire, size_t len, Exchange* exchange) const {
+TsigKey::Check TsigKey::Verify(const uint8_t* wire, size_t len, Exchange* exchange,
+                               int64_t now) const {
   ldns_pkt* raw = nullptr;
   if (ldns_wire2pkt(&raw, wire, len) != LDNS_STATUS_OK) return Check::kBadSig;
   LdnsPkt pkt(raw);
@@ -136,12 +177,11 @@ TsigKey::Check TsigKey::Verify(const uint8_t* wire, size_t len, Exchange* exchan
   if (!ldns_pkt_tsig_verify(pkt.get(), wire, len, name_.c_str(), secret_.c_str(), nullptr)) {
     return Check::kBadSig;
   }
-  // ldns checks the MAC only; a replayed request is caught by its time (RFC 8945 5.2.3).
-  const auto now = static_cast<int64_t>(std::time(nullptr));
-  const int64_t fudge = ldns_rdf2native_int16(ldns_rr_rdf(tsig, kFudgeField));
-  if (std::abs(now - static_cast<int64_t>(TimeSigned(tsig))) > fudge) return Check::kBadTime;
   exchange->prior_mac.reset(ldns_rdf_clone(ldns_rr_rdf(tsig, kMac)));
   exchange->first = true;
+  // ldns checks the MAC only; a replayed request is caught by its time (RFC 8945 5.2.3).
+  const int64_t fudge = ldns_rdf2native_int16(ldns_rr_rdf(tsig, kFudgeField));
+  if (std::abs(now - static_cast<int64_t>(TimeSigned(tsig))) > fudge) return Check::kBadTime;
   return Check::kValid;
 }
 
@@ -171,15 +211,34 @@ absl::Status TsigKey::Sign(std::string* message, Exchange* exchange) const {
   return absl::OkStatus();
 }
 
+std::string TsigKey::Mac(std::string_view data) const {
+  const std::string_view algorithm = std::string_view(algorithm_).substr(0, algorithm_.size() - 1);
+  const EVP_MD* md = algorithm == "hmac-sha256"   ? EVP_sha256()
+                     : algorithm == "hmac-sha384" ? EVP_sha384()
+                     : algorithm == "hmac-sha512" ? EVP_sha512()
+                     : algorithm == "hmac-sha1"   ? EVP_sha1()
+                                                  : nullptr;
+  std::string secret;
+  if (md == nullptr || !absl::Base64Unescape(secret_, &secret)) return {};
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int out_len = 0;
+  if (HMAC(md, secret.data(), static_cast<int>(secret.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+           &out_len) == nullptr) {
+    return {};
+  }
+  return std::string(reinterpret_cast<const char*>(out), out_len);
+}
+
 size_t AnswerSigned(const TsigKey* key, const Query& q, const DnsOptions& options,
                     const uint8_t* request, size_t request_len, size_t limit, uint8_t* reply,
-                    size_t size, size_t capacity) {
+                    size_t size, size_t capacity, int64_t now) {
   TsigKey::Exchange exchange;
   const TsigKey::Check check =
-      key == nullptr ? TsigKey::Check::kBadKey : key->Verify(request, request_len, &exchange);
+      key == nullptr ? TsigKey::Check::kBadKey : key->Verify(request, request_len, &exchange, now);
   if (check != TsigKey::Check::kValid) {
-    return ErrorAnswer(request, request_len, check, options.max_udp_payload, reply,
-                       std::min(limit, capacity));
+    return ErrorAnswer(request, request_len, check, key, exchange, now, options.max_udp_payload,
+                       reply, std::min(limit, capacity));
   }
   // Sign() moves the exchange on; a second try (truncated) starts again from the request.
   const LdnsRdf request_mac(ldns_rdf_clone(exchange.prior_mac.get()));

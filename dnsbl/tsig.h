@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "dnsbl/dns_server.h"
@@ -29,11 +30,14 @@ class TsigKey {
   // The outcome of checking a signed request: valid, or the TSIG error of the answer.
   enum class Check : uint16_t { kValid = 0, kBadSig = 16, kBadKey = 17, kBadTime = 18 };
 
-  // Checks a request signed with this key (its MAC, and its time within the fudge); when
-  // valid, `exchange` is ready for Sign().
-  Check Verify(const uint8_t* wire, size_t len, Exchange* exchange) const;
+  // Checks a request signed with this key (its MAC, and its time within the fudge of `now`,
+  // unix seconds); when valid, or kBadTime (whose answer is signed too), `exchange` is ready
+  // for Sign().
+  Check Verify(const uint8_t* wire, size_t len, Exchange* exchange, int64_t now) const;
   // Replaces `message` by its signed form.
   absl::Status Sign(std::string* message, Exchange* exchange) const;
+  // The HMAC of `data` with this key's algorithm and secret; empty on failure.
+  std::string Mac(std::string_view data) const;
 
  private:
   std::string name_, algorithm_, secret_;
@@ -42,10 +46,11 @@ class TsigKey {
 // The answer to an ordinary query that carries a TSIG (RFC 8945 5.2, 5.3), rewritten in place
 // from the `size` bytes of the unsigned answer in `reply`: signed when the request verifies
 // with `key` (truncated, TC=1, when the signed answer would pass `limit`); otherwise the
-// error answer NOTAUTH with the TSIG error BADKEY, BADSIG or BADTIME, unsigned. Returns the
-// new size; 0 means no answer.
+// error answer NOTAUTH with the TSIG error BADKEY or BADSIG, unsigned, or BADTIME, signed
+// (its MAC verified) and carrying our time. `now` is unix seconds. Returns the new size; 0
+// means no answer.
 size_t AnswerSigned(const TsigKey* key, const Query& q, const DnsOptions& options,
                     const uint8_t* request, size_t request_len, size_t limit, uint8_t* reply,
-                    size_t size, size_t capacity);
+                    size_t size, size_t capacity, int64_t now);
 
 }  // namespace repd::dnsbl

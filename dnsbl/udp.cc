@@ -121,7 +121,7 @@ class UdpListenerImpl final : public UdpListener,
                               reply, out_capacity_, &info);
     if (size != 0 && query_.has_tsig) {
       size = AnswerSigned(context_.tsig.get(), query_, context_.zones.options(), in_[i].data(),
-                          msg.msg_len, limit, reply, size, out_capacity_);
+                          msg.msg_len, limit, reply, size, out_capacity_, std::time(nullptr));
     }
     if (size == 0) {
       m.dropped->Add();

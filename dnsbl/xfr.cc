@@ -1,6 +1,7 @@
 #include "dnsbl/xfr.h"
 
 #include <algorithm>
+#include <ctime>
 
 #include <map>
 
@@ -215,8 +216,8 @@ std::unique_ptr<TransferStream> TransferStream::Create(
   TsigKey::Exchange exchange;
   // With a key configured, an unsigned or badly signed request is refused unsigned (the
   // RFC 8945 error answers would need the key to be known to the client).
-  if (ctx.tsig &&
-      (!q.has_tsig || ctx.tsig->Verify(raw, raw_len, &exchange) != TsigKey::Check::kValid)) {
+  if (ctx.tsig && (!q.has_tsig || ctx.tsig->Verify(raw, raw_len, &exchange, std::time(nullptr)) !=
+                                      TsigKey::Check::kValid)) {
     return refuse(kNotAuth);
   }
   if (q.qtype == kTypeIXFR && !q.has_client_serial) return refuse(kFormErr);
