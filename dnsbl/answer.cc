@@ -133,6 +133,15 @@ uint16_t WriteSubjectRecords(Writer& w, Owner& owner, const ZoneRecords& records
   return n;
 }
 
+uint16_t WriteExcludedCname(Writer& w, Owner& owner, size_t apex, uint32_t ttl) {
+  static constexpr uint8_t kInvalid[] = {7, 'i', 'n', 'v', 'a', 'l', 'i', 'd'};
+  OwnerHeader(w, owner, kTypeCNAME, ttl);
+  w.U16(sizeof kInvalid + 2);
+  w.Bytes(kInvalid, sizeof kInvalid);
+  w.Pointer(apex);
+  return 1;
+}
+
 size_t UdpLimit(const Query& q, const DnsOptions& o) {
   size_t limit = 512;
   if (q.edns) limit = std::max<size_t>(512, std::min(q.edns_payload, o.max_udp_payload));

@@ -51,6 +51,10 @@ struct Owner {
 uint16_t WriteSubjectRecords(Writer& w, Owner& owner, const ZoneRecords& records,
                              const Subject& subject, uint32_t ttl, bool a, bool txt);
 
+// The CNAME of an excluded name (ZoneEntry::excluded) to "invalid" under the apex at
+// `apex`. Returns the number of records written.
+uint16_t WriteExcludedCname(Writer& w, Owner& owner, size_t apex, uint32_t ttl);
+
 // The truncated form of any answer to `q` (RRL "slip": the client retries over TCP).
 size_t BuildTruncated(const Query& q, const DnsOptions& options, uint8_t* out, size_t out_capacity);
 

@@ -14,6 +14,7 @@ namespace repd::dnsbl {
 enum RrType : uint16_t {
   kTypeA = 1,
   kTypeNS = 2,
+  kTypeCNAME = 5,
   kTypeSOA = 6,
   kTypeMAILB = 253,
   kTypeMAILA = 254,

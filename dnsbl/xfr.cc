@@ -113,7 +113,9 @@ class StreamImpl final : public TransferStream {
           const Subject subject = item.entry->ToSubject();
           const std::string labels = OwnerLabels(subject);
           Owner owner{kHeaderSize, labels};
-          written = WriteSubjectRecords(w, owner, item.entry->records, subject, o.ttl, true, true);
+          written = item.entry->excluded ? WriteExcludedCname(w, owner, kHeaderSize, o.ttl)
+                                         : WriteSubjectRecords(w, owner, item.entry->records,
+                                                               subject, o.ttl, true, true);
           break;
         }
       }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -412,52 +413,85 @@ class NetworkWildcards {
   std::vector<ZoneEntry>* out_ = nullptr;
 };
 
-// The wildcards of CollectZone for the listings of every name under a domain; `out` from
-// `first_domain` holds the domains listed in the zone.
-void AddSubdomainWildcards(const ZoneSet& zones, const Zone& zone,
-                           const reputation::ListingIndex::Snapshot& snapshot, size_t first_domain,
-                           std::vector<ZoneEntry>* out) {
-  std::map<std::string, ZoneRecords, std::less<>> parents;
-  snapshot.ForEachSubdomainListing([&](std::string_view domain, const Listing& l) {
-    if (domain.size() + 2 < kMaxName) parents[std::string(domain)] = zones.RecordsOf(zone, l);
-  });
-  if (parents.empty()) return;
+// The listings of every name under a domain as wildcards, plus a wildcard at each empty
+// non-terminal below them and a CNAME to "invalid" for each name left out of them.
+class SubdomainWildcards {
+ public:
+  SubdomainWildcards(const ZoneSet& zones, const Zone& zone,
+                     const reputation::ListingIndex::Snapshot& snapshot) {
+    snapshot.ForEachSubdomainListing([&](std::string_view domain, const Listing& l) {
+      if (domain.size() + 2 < kMaxName) parents_[std::string(domain)] = zones.RecordsOf(zone, l);
+    });
+  }
+
+  // A name whose own listing has no records in the zone.
+  void NoteUnlisted(std::string_view name, std::vector<ZoneEntry>* out) {
+    if (!Covered(name)) return;
+    ZoneEntry e;
+    e.is_domain = true;
+    e.domain = std::string(name);
+    e.excluded = true;
+    out->push_back(std::move(e));
+  }
+
+  // Appends the wildcards; `out` from `first_domain` holds the domains in the zone.
+  void AddWildcards(size_t first_domain, std::vector<ZoneEntry>* out) {
+    if (parents_.empty()) return;
+    out_ = out;
+    const size_t first_wildcard = out->size();
+    for (const auto& [parent, records] : parents_) {
+      if (!records.empty()) {
+        Add(parent, &records);
+      } else if (Covered(parent)) {
+        Add(parent, nullptr);  // the names under it are left out of a wider wildcard
+      }
+    }
+    for (const auto& [parent, records] : parents_) AddParents(parent);
+    for (size_t i = first_domain; i < first_wildcard; ++i) {
+      const std::string name = (*out)[i].domain;
+      if (Holder(name) != nullptr) AddParents(name);
+    }
+  }
+
+ private:
   // The records of the nearest listed parent strictly above `name`, if any.
-  auto holder = [&](std::string_view name) -> const ZoneRecords* {
+  const ZoneRecords* Holder(std::string_view name) const {
     auto parent = reputation::FindParentDomain(
-        name, [&](std::string_view p) { return parents.find(p) != parents.end(); });
-    return parent ? &parents.find(*parent)->second : nullptr;
-  };
-  std::set<std::string, std::less<>> done;
-  auto add = [&](std::string_view parent, const ZoneRecords& records) {
-    if (records.empty() || !done.emplace(parent).second) return;
+        name, [&](std::string_view p) { return parents_.find(p) != parents_.end(); });
+    return parent ? &parents_.find(*parent)->second : nullptr;
+  }
+  bool Covered(std::string_view name) const {
+    const ZoneRecords* r = Holder(name);
+    return r != nullptr && !r->empty();
+  }
+  // The wildcard at `parent`: `records`, or a CNAME to "invalid" when null.
+  void Add(std::string_view parent, const ZoneRecords* records) {
+    if ((records != nullptr && records->empty()) || !done_.emplace(parent).second) return;
     ZoneEntry e;
     e.is_domain = true;
     e.domain = std::string(parent);
-    e.records = records;
+    if (records != nullptr) e.records = *records;
+    e.excluded = records == nullptr;
     e.wildcard = true;
-    out->push_back(e);
-  };
+    out_->push_back(e);
+  }
   // A name under a listed parent makes its own parents empty non-terminals, each needing the
   // wildcard of the nearest listed parent above it; a listed parent has its own, and the
   // names above it are handled from there.
-  auto add_parents = [&](std::string_view name) {
+  void AddParents(std::string_view name) {
     reputation::FindParentDomain(name, [&](std::string_view parent) {
-      if (parents.contains(parent)) return true;
-      const ZoneRecords* records = holder(parent);
+      if (parents_.contains(parent)) return true;
+      const ZoneRecords* records = Holder(parent);
       if (records == nullptr) return true;
-      add(parent, *records);
+      Add(parent, records);
       return false;
     });
-  };
-  const size_t first_wildcard = out->size();
-  for (const auto& [parent, records] : parents) add(parent, records);
-  for (const auto& [parent, records] : parents) add_parents(parent);
-  for (size_t i = first_domain; i < first_wildcard; ++i) {
-    const std::string name = (*out)[i].domain;
-    if (holder(name) != nullptr) add_parents(name);
   }
-}
+
+  std::map<std::string, ZoneRecords, std::less<>> parents_;
+  std::set<std::string, std::less<>> done_;
+  std::vector<ZoneEntry>* out_ = nullptr;
+};
 
 }  // namespace
 
@@ -506,13 +540,19 @@ std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
     networks.AddWildcards(fixed, &out);
   }
   const size_t wildcards_end = out.size();
+  std::optional<SubdomainWildcards> subdomains;
   if (zone.serves_domains()) {
+    subdomains.emplace(zones, zone, snapshot);
     snapshot.ForEachDomain([&](std::string_view domain, const Listing& l) {
       if (domain.empty() || domain.size() >= kMaxName || domain == "test" || domain == "invalid") {
         return;
       }
       ZoneRecords r = zones.RecordsOf(zone, l);
-      if (!r.empty()) out.push_back(ZoneEntry{true, {}, std::string(domain), r});
+      if (r.empty()) {
+        subdomains->NoteUnlisted(domain, &out);
+      } else {
+        out.push_back(ZoneEntry{true, {}, std::string(domain), r});
+      }
     });
   }
   std::sort(out.begin() + ips_end, out.begin() + wildcards_end,
@@ -520,7 +560,7 @@ std::vector<ZoneEntry> CollectZone(const ZoneSet& zones, const Zone& zone,
               return std::tie(a.ip, a.wildcard_bits) < std::tie(b.ip, b.wildcard_bits);
             });
   const size_t domains_end = out.size();
-  if (zone.serves_domains()) AddSubdomainWildcards(zones, zone, snapshot, wildcards_end, &out);
+  if (subdomains) subdomains->AddWildcards(wildcards_end, &out);
   std::sort(out.begin() + wildcards_end, out.begin() + domains_end,
             [](const ZoneEntry& a, const ZoneEntry& b) { return a.domain < b.domain; });
   std::sort(out.begin() + domains_end, out.end(),

@@ -104,6 +104,10 @@ struct ZoneEntry {
   ZoneRecords records;
   bool wildcard = false;  // as in Subject
   uint8_t wildcard_bits = 0, network_bits = 0;
+  // A name (or, wildcard, the names under it) left out of a listed domain wildcard. Names
+  // under a domain cannot be listed one by one to carve around it, so a transfer gives it a
+  // CNAME to the "invalid" test point, which is never listed: NXDOMAIN, as repd answers.
+  bool excluded = false;
 
   Subject ToSubject() const;
   static ZoneEntry Of(const Subject& subject, const ZoneRecords& records);

@@ -367,6 +367,10 @@ void ExportZone(const reputation::ListingIndex::Snapshot& snapshot, const DnsOpt
       const Subject subject = e.ToSubject();
       const std::string labels = OwnerLabels(subject) + std::string(1, '\0');
       const std::string owner = WireToName(reinterpret_cast<const uint8_t*>(labels.data()));
+      if (e.excluded) {
+        out << owner << " " << options.ttl << " IN CNAME invalid." << zone.name << ".\n";
+        continue;
+      }
       e.records.ForEachA([&](uint8_t third, uint8_t last) {
         out << owner << " " << options.ttl << " IN A 127.0." << static_cast<int>(third) << "."
             << static_cast<int>(last) << "\n";

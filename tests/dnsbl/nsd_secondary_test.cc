@@ -245,6 +245,16 @@ TEST_F(NsdSecondaryTest, HolesInNetworksStayHolesOnTheSecondary) {
   change.push_back(NetworkChange("2001:db8::/32", MakeListing({3}, "trap network")));
   change.push_back(IpChange("2001:db8::1", none));
   change.push_back(NetworkChange("2001:db8:1::/48", none));
+  // Under a listed domain wildcard: an excluded name, an excluded name below an empty
+  // non-terminal, and every name under an excluded subdomain.
+  reputation::ListingChange wild = DomainChange("wild.example", MakeListing({2}, "throwaway"));
+  wild.subdomains = true;
+  change.push_back(wild);
+  change.push_back(DomainChange("ok.wild.example", none));
+  change.push_back(DomainChange("a.b.wild.example", none));
+  reputation::ListingChange quiet = DomainChange("quiet.wild.example", none);
+  quiet.subdomains = true;
+  change.push_back(quiet);
   index_.Apply(std::move(change));
   const std::string wildcard = "4.3.200.10.bl.repd.test A";
   EXPECT_EQ(WaitForNsd(wildcard, Dig(repd_port_, wildcard)), Dig(repd_port_, wildcard)) << NsdLog();
@@ -274,6 +284,21 @@ TEST_F(NsdSecondaryTest, HolesInNetworksStayHolesOnTheSecondary) {
     EXPECT_EQ(Dig(nsd_port_, q), Dig(repd_port_, q)) << q;
   }
   EXPECT_THAT(Dig(nsd_port_, "3.2.1.10.bl.repd.test A"), HasSubstr("NXDOMAIN"));
+  // A domain hole is a CNAME to the "invalid" test point at NSD: NXDOMAIN and no A either way.
+  for (const std::string q :
+       {"x.wild.example.dbl.repd.test A", "c.b.wild.example.dbl.repd.test A"}) {
+    EXPECT_EQ(Dig(nsd_port_, q), Dig(repd_port_, q)) << q;
+    EXPECT_THAT(Dig(nsd_port_, q), HasSubstr("127.0.1.2")) << q;
+  }
+  for (const std::string q :
+       {"ok.wild.example.dbl.repd.test A", "a.b.wild.example.dbl.repd.test A",
+        "y.quiet.wild.example.dbl.repd.test A", "ok.wild.example.dbl.repd.test TXT"}) {
+    EXPECT_THAT(Dig(repd_port_, q), HasSubstr("NXDOMAIN")) << q;
+    const std::string secondary = Dig(nsd_port_, q);
+    EXPECT_THAT(secondary, HasSubstr("NXDOMAIN")) << q;
+    EXPECT_THAT(secondary, Not(HasSubstr("127.0."))) << q;
+    EXPECT_THAT(secondary, Not(HasSubstr("TXT"))) << q;
+  }
   EXPECT_THAT(Dig(nsd_port_, "2.2.1.10.bl.repd.test A"), HasSubstr("127.0.0.10"));
   EXPECT_THAT(Dig(nsd_port_, "9.7.5.10.bl.repd.test A"), HasSubstr("127.0.0.4"));
 }

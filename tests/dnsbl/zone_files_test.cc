@@ -117,7 +117,8 @@ TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
   index.Apply({testing::NetworkChange("10.0.0.0/8", testing::MakeListing({10}, "range $")),
                testing::IpChange("10.1.2.3", testing::MakeListing({2}, "own")),
                testing::IpChange("10.9.9.9", testing::MakeListing({}, "")), wild,
-               testing::DomainChange("a.b.wild.example", testing::MakeListing({4}, "own"))});
+               testing::DomainChange("a.b.wild.example", testing::MakeListing({4}, "own")),
+               testing::DomainChange("ok.wild.example", testing::MakeListing({}, ""))});
   std::ostringstream out;
   ExportZone(*index.Current(), DnsOptions{}, out);
   const std::string text = out.str();
@@ -144,6 +145,8 @@ TEST(ZoneFilesTest, ExportsMasterFileThatLdnsReadsBack) {
   EXPECT_THAT(text, HasSubstr("*.wild.example 300 IN TXT \"under *.wild.example\"\n"));
   EXPECT_THAT(text, HasSubstr("*.b.wild.example 300 IN A 127.0.1.2\n"));
   EXPECT_THAT(text, HasSubstr("a.b.wild.example 300 IN A 127.0.1.4\n"));
+  // A name left out of the wildcard: a CNAME to the never-listed test point.
+  EXPECT_THAT(text, HasSubstr("\nok.wild.example 300 IN CNAME invalid.dbl.repd.test.\n"));
   // Every line parses as a record for ldns.
   std::istringstream lines(text);
   std::string line, origin;
