@@ -218,7 +218,12 @@ size_t BuildAnswer(const Query& q, ParseStatus status, const ZoneSet& zones,
       records = zones.Lookup(*zone, subject, snapshot);
     }
     if (!records.has_a()) {
-      rcode = kNxDomain;
+      // An empty non-terminal is NODATA: a resolver minimising its queries (RFC 9156) stops
+      // at an NXDOMAIN (RFC 8020) and would never ask for the listed names below it.
+      if (!ZoneSet::IsEmptyNonTerminal(*zone, q.qname_lower + q.label_offset[0], relative, subject,
+                                       snapshot)) {
+        rcode = kNxDomain;
+      }
     } else {
       // ANY gets the A RRset only: a minimal answer (RFC 8482) that DNSBL clients use.
       Owner owner;

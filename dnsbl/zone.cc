@@ -173,6 +173,30 @@ bool ZoneSet::DecodeSubject(const Zone& zone, const uint8_t* w, size_t relative,
   return true;
 }
 
+bool ZoneSet::IsEmptyNonTerminal(const Zone& zone, const uint8_t* w, size_t relative,
+                                 const Subject& subject,
+                                 const reputation::ListingIndex::Snapshot& snapshot) {
+  if (zone.serves_ips() && relative > 0 && relative < 32) {
+    bool octets = relative < 4, nibbles = true;
+    uint32_t value = 0;  // the nibbles read, last label first
+    const uint8_t* p = w;
+    for (size_t i = 0; i < relative && (octets || nibbles); ++i) {
+      octets = octets && Octet(p) >= 0;
+      const int nibble = p[0] == 1 ? HexNibble(p[1]) : -1;
+      nibbles = nibbles && nibble >= 0;
+      value |= static_cast<uint32_t>(std::max(nibble, 0)) << (4 * i);
+      p += p[0] + 1;
+    }
+    // Four decimal nibbles are an IPv4 address (not listed here) as well as the first 16
+    // bits of IPv6 addresses: an empty non-terminal only when some of those are listed.
+    if (relative == 4 && nibbles && subject.ip.v4 && !subject.is_domain) {
+      return snapshot.HasV6Under(static_cast<uint16_t>(value));
+    }
+    if (octets || nibbles) return true;
+  }
+  return subject.is_domain && snapshot.HasNamesBelow(subject.domain_view());
+}
+
 TestPoint ClassifyTestPoint(const Subject& s) {
   if (s.is_domain) {
     if (s.domain_view() == "test") return TestPoint::kListed;

@@ -82,6 +82,12 @@ class ZoneSet {
   // decimal labels (IPv4), 32 hex nibbles (IPv6), else a domain in zones that serve them.
   static bool DecodeSubject(const Zone& zone, const uint8_t* lower_wire, size_t relative,
                             Subject* out);
+  // Whether the unlisted name of `relative` labels (decoded as `subject` when that
+  // succeeded) has names below it: any partial address in a zone of IPs (1-3 octets, 1-31
+  // nibbles; claimed without looking, which is harmless), or a domain with subjects below.
+  static bool IsEmptyNonTerminal(const Zone& zone, const uint8_t* lower_wire, size_t relative,
+                                 const Subject& subject,
+                                 const reputation::ListingIndex::Snapshot& snapshot);
 
   // The records of `subject` in `zone` now; RFC 5782 test points included.
   ZoneRecords Lookup(const Zone& zone, const Subject& subject,

@@ -87,6 +87,7 @@ void ListingBase::Builder::AddV4(uint32_t key, const Listing& listing) {
 
 void ListingBase::Builder::AddV6(const V6Key& key, const Listing& listing) {
   base_.v6_.insert_or_assign(key, Intern(listing));
+  base_.v6_first16_.insert(static_cast<uint16_t>(key[0] << 8 | key[1]));
 }
 
 void ListingBase::Builder::AddDomain(std::string_view domain, const Listing& listing) {
@@ -143,6 +144,11 @@ ListingBase ListingBase::Builder::Build() && {
       }
     }
   }
+  base.ForEachDomain([&](std::string_view name, const Listing&) {
+    FindParentDomain(name, [&](std::string_view parent) {
+      return !base.domain_parents_.emplace(parent).second;  // its parents are in already
+    });
+  });
   base.domain_arena_.shrink_to_fit();
   base.values_.shrink_to_fit();
   return std::move(base_);

@@ -12,11 +12,14 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "common/strings.h"
 #include "reputation/listing_index.h"
 
 namespace repd::reputation::internal {
@@ -30,6 +33,12 @@ class ListingBase {
   const Listing* FindV4(uint32_t key) const;
   const Listing* FindV6(const V6Key& key) const;
   const Listing* FindDomain(std::string_view domain) const;
+  // Whether a listed domain lies below `domain` (which is then an empty non-terminal).
+  bool HasDomainBelow(std::string_view domain) const {
+    return !domain_parents_.empty() && domain_parents_.contains(AsAbsl(domain));
+  }
+  // Whether an IPv6 address starting with these 16 bits is listed.
+  bool HasV6Under(uint16_t first16) const { return v6_first16_.contains(first16); }
   size_t size() const { return v4_count_ + v6_.size() + domain_count_; }
 
   // In unspecified order.
@@ -67,6 +76,8 @@ class ListingBase {
   std::vector<char> domain_arena_;
   std::vector<uint64_t> domain_slots_;
   size_t domain_count_ = 0;
+  absl::flat_hash_set<std::string> domain_parents_;  // of every domain: few (mostly TLDs)
+  absl::flat_hash_set<uint16_t> v6_first16_;
 };
 
 // Collects entries in any order; a later entry for the same subject replaces an earlier one.

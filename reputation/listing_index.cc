@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_set.h"
 #include "common/strings.h"
 #include "reputation/listing_base.h"
@@ -57,6 +58,10 @@ struct DeltaMaps {
   absl::flat_hash_map<uint32_t, std::optional<Listing>> v4;
   absl::flat_hash_map<V6Key, std::optional<Listing>> v6;
   absl::flat_hash_map<std::string, std::optional<Listing>> domains;
+  // The parents of domains added since the base was built (kept when one is removed: an
+  // empty non-terminal answered as such a little too long is harmless).
+  absl::flat_hash_set<std::string> domain_parents;
+  absl::flat_hash_set<uint16_t> v6_first16;  // of IPv6 addresses added, likewise
   size_t size() const { return v4.size() + v6.size() + domains.size(); }
 };
 
@@ -65,6 +70,23 @@ struct DeltaMaps {
 struct Networks {
   RangeTable ranges;
   absl::flat_hash_map<std::string, Listing> subdomains;  // by the domain they are under
+  // The domains of `subdomains` and their parents: names with names below them.
+  absl::flat_hash_set<std::string> above_subdomains;
+  absl::flat_hash_set<uint16_t> v6_first16;  // of the IPv6 ranges (all at least a /16)
+
+  void IndexNamesBelow() {
+    v6_first16.clear();
+    ranges.ForEach([&](const IpAddress& ip, int, const Listing&) {
+      if (!ip.v4) v6_first16.insert(static_cast<uint16_t>(ip.bytes[0] << 8 | ip.bytes[1]));
+    });
+    above_subdomains.clear();
+    for (const auto& [domain, listing] : subdomains) {
+      above_subdomains.insert(domain);
+      FindParentDomain(domain, [&](std::string_view parent) {
+        return !above_subdomains.emplace(parent).second;
+      });
+    }
+  }
 
   bool empty() const { return ranges.empty() && subdomains.empty(); }
   size_t size() const { return ranges.size() + subdomains.size(); }
@@ -120,6 +142,17 @@ class SnapshotImpl final : public ListingIndex::Snapshot {
     if (own || networks_->empty()) return own;
     if (const Listing* l = networks_->MatchDomain(domain)) return *l;
     return std::nullopt;
+  }
+  // Empty sets are skipped without hashing: this runs for every unlisted name.
+  bool HasNamesBelow(std::string_view domain) const override {
+    const absl::string_view key = AsAbsl(domain);
+    return base_->HasDomainBelow(domain) ||
+           (!delta_->domain_parents.empty() && delta_->domain_parents.contains(key)) ||
+           (!networks_->above_subdomains.empty() && networks_->above_subdomains.contains(key));
+  }
+  bool HasV6Under(uint16_t first16) const override {
+    return base_->HasV6Under(first16) || delta_->v6_first16.contains(first16) ||
+           networks_->v6_first16.contains(first16);
   }
   uint32_t Serial() const override { return serial_; }
   size_t Size() const override { return size_; }
@@ -320,15 +353,25 @@ void ListingIndex::Apply(std::vector<ListingChange> changes) {
     size = size + (change.after ? 1 : 0) - (before ? 1 : 0);
     if (change.is_domain) {
       delta->domains.insert_or_assign(change.domain, change.after);
+      if (change.after) {
+        FindParentDomain(change.domain, [&](std::string_view parent) {
+          return !delta->domain_parents.emplace(parent).second;
+        });
+      }
     } else if (change.ip.v4) {
       delta->v4.insert_or_assign(change.ip.V4HostOrder(), change.after);
     } else {
       delta->v6.insert_or_assign(change.ip.bytes, change.after);
+      if (change.after) {
+        delta->v6_first16.insert(
+            static_cast<uint16_t>(change.ip.bytes[0] << 8 | change.ip.bytes[1]));
+      }
     }
     change.before = before;
     effective.push_back(std::move(change));
   }
   if (effective.empty()) return;
+  if (new_networks) new_networks->IndexNamesBelow();
   std::shared_ptr<const ListingBase> base = old->base();
   if (delta->size() >= FoldThreshold(base->size())) {
     base = Fold(*base, *delta);
@@ -349,6 +392,7 @@ void ListingIndex::Reset(std::vector<ListingChange> all, uint32_t serial_floor) 
 
 void ListingIndex::Reset(Loader loader, uint32_t serial_floor) {
   auto base = std::make_shared<ListingBase>(std::move(loader.impl_->builder).Build());
+  loader.impl_->networks->IndexNamesBelow();
   std::shared_ptr<const Networks> networks = std::move(loader.impl_->networks);
   loader.impl_.reset();  // the builder's working memory, before publishing
   std::lock_guard lock(state_->writer_mu);

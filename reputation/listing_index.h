@@ -76,6 +76,12 @@ class ListingIndex {
     virtual std::optional<Listing> FindIp(const IpAddress& ip) const = 0;
     // `domain` must be normalised (lower case, no trailing dot).
     virtual std::optional<Listing> FindDomain(std::string_view domain) const = 0;
+    // Whether any subject lies below `domain` (normalised): the name is then an empty
+    // non-terminal, which must not be answered NXDOMAIN (RFC 8020).
+    virtual bool HasNamesBelow(std::string_view domain) const = 0;
+    // Whether an IPv6 address or network starting with these 16 bits is listed (their
+    // reversed name, four nibbles, reads as an IPv4 address too).
+    virtual bool HasV6Under(uint16_t first16) const = 0;
     // Zone serial (RFC 1982 arithmetic): grows with every published change, and across
     // restarts (it is derived from the clock and persisted as a floor).
     virtual uint32_t Serial() const = 0;

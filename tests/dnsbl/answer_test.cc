@@ -84,10 +84,46 @@ TEST_F(AnswerTest, Ipv6UsesThirtyTwoReversedNibbles) {
   p = Ask("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.repd.test",
           LDNS_RR_TYPE_TXT);
   EXPECT_THAT(Ans(p), ElementsAre(HasSubstr("\"Trap hits from 2001:db8::1\"")));
-  // 31 nibbles or a non-hex nibble is no address at all.
-  p = Ask("0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.repd.test",
+  // A non-hex nibble is no address at all.
+  p = Ask("g.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl.repd.test",
           LDNS_RR_TYPE_A);
   EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NXDOMAIN);
+}
+
+TEST_F(AnswerTest, EmptyNonTerminalsAreNodataSoMinimisingResolversGoOn) {
+  // A resolver minimising its queries (RFC 9156) asks for each parent of a listed name
+  // first; one that trusts NXDOMAIN cuts (RFC 8020) would stop there.
+  auto nodata = [&](const std::string& name) {
+    auto p = Ask(name, LDNS_RR_TYPE_A);
+    EXPECT_EQ(ldns_pkt_get_rcode(p.get()), LDNS_RCODE_NOERROR) << name;
+    EXPECT_TRUE(Ans(p).empty()) << name;
+    ASSERT_EQ(Auth(p).size(), 1u) << name;
+    EXPECT_THAT(Auth(p)[0], HasSubstr(" SOA ")) << name;
+  };
+  auto nxdomain = [&](const std::string& name) {
+    EXPECT_EQ(ldns_pkt_get_rcode(Ask(name, LDNS_RR_TYPE_A).get()), LDNS_RCODE_NXDOMAIN) << name;
+  };
+  // Partial IPv4 and IPv6 names (4.3.2.1 and 2001:db8::1 are listed).
+  for (const std::string name : {"1.bl.repd.test", "2.1.bl.repd.test", "3.2.1.bl.repd.test",
+                                 "2.bl.repd.test", "0.0.2.bl.repd.test",
+                                 "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.bl."
+                                 "repd.test"}) {
+    nodata(name);
+  }
+  // Four decimal nibbles: an IPv4 address too. The parent of listed IPv6 addresses is
+  // NODATA; any other unlisted one NXDOMAIN.
+  nodata("1.0.0.2.bl.repd.test");
+  nxdomain("1.0.0.3.bl.repd.test");
+  // Domains: the parent of a listed domain, and not a name with nothing below it.
+  nodata("com.dbl.repd.test");
+  nxdomain("org.dbl.repd.test");
+  nxdomain("x.example.com.dbl.repd.test");
+  // A change is seen at once: a new listing makes its parents empty non-terminals.
+  index_.Apply({testing::DomainChange("a.b.example.org", testing::MakeListing({2}, "spam"))});
+  nodata("org.dbl.repd.test");
+  nodata("b.example.org.dbl.repd.test");
+  index_.Apply({testing::NetworkChange("2a00:1450::/32", testing::MakeListing({3}, "trap"))});
+  nodata("0.0.a.2.bl.repd.test");
 }
 
 TEST_F(AnswerTest, Rfc5782TestPointsInEveryZone) {
