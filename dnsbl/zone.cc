@@ -178,13 +178,13 @@ bool ZoneSet::IsEmptyNonTerminal(const Zone& zone, const uint8_t* w, size_t rela
                                  const reputation::ListingIndex::Snapshot& snapshot) {
   if (zone.serves_ips() && relative > 0 && relative < 32) {
     bool octets = relative < 4, nibbles = true;
-    uint32_t value = 0;  // the nibbles read, last label first
+    uint32_t value = 0;  // the first four nibbles read, last label first
     const uint8_t* p = w;
     for (size_t i = 0; i < relative && (octets || nibbles); ++i) {
       octets = octets && Octet(p) >= 0;
       const int nibble = p[0] == 1 ? HexNibble(p[1]) : -1;
       nibbles = nibbles && nibble >= 0;
-      value |= static_cast<uint32_t>(std::max(nibble, 0)) << (4 * i);
+      if (i < 4) value |= static_cast<uint32_t>(std::max(nibble, 0)) << (4 * i);
       p += p[0] + 1;
     }
     // Four decimal nibbles are an IPv4 address (not listed here) as well as the first 16

@@ -4,7 +4,8 @@
 # is pinned to core 0, dnsperf (bench_dns.sh) to core 1; every run is bounded in time.
 # Prints one line per server and query file (median QPS of RUNS, queries answered per second
 # of the server's own CPU time, p99 estimate, RSS) and the repd/rbldnsd ratios. The second
-# ratio is the per-core one when dnsperf, not the server, is the bottleneck.
+# ratio is the per-core one when dnsperf, not the server, is the bottleneck; or set
+# SERVER_CPU_PERCENT (below) to make the server the bottleneck.
 #
 # repd side: REPD_SERVE="build/repd serve --data-dir D --dns-listen 127.0.0.1:5301 --threads 1"
 # if set (data loaded before with `repd import --format rbldnsd DATADIR/ip4.rbl
@@ -57,6 +58,28 @@ measure() {  # NAME PORT QUERYFILE PID: median QPS, and queries per second of se
   eval "cpu_${name}_${q//[^a-z]/_}=$cpu_median"
 }
 
+# SERVER_CPU_PERCENT=P: each server gets P % of core 0 (a CFS quota over 10 ms periods), so
+# that the server, not dnsperf, is the bottleneck and the QPS ratio is the per-core ratio.
+cpu_cgroup=/sys/fs/cgroup/cpu  # cgroup v1; v2 (cpu.max) where the cpu controller is on
+[ -d "$cpu_cgroup" ] || cpu_cgroup=/sys/fs/cgroup
+limit_cpu() {  # NAME PID
+  [ -n "${SERVER_CPU_PERCENT:-}" ] || return 0
+  local group=$cpu_cgroup/repd-bench-$$-$1
+  mkdir -p "$group"
+  if [ -f "$group/cpu.max" ]; then
+    echo "$(( SERVER_CPU_PERCENT * 100 )) 10000" > "$group/cpu.max"
+  else
+    echo 10000 > "$group/cpu.cfs_period_us"
+    echo $(( SERVER_CPU_PERCENT * 100 )) > "$group/cpu.cfs_quota_us"
+  fi
+  echo "$2" > "$group/cgroup.procs"
+  echo "$1 cpu_quota=${SERVER_CPU_PERCENT}%"
+}
+unlimit_cpu() {  # NAME
+  [ -n "${SERVER_CPU_PERCENT:-}" ] || return 0
+  rmdir "$cpu_cgroup/repd-bench-$$-$1" 2>/dev/null || true
+}
+
 # NAME PORT COMMAND...: starts a server pinned to core 0, measures every query file, stops it.
 run_server() {
   local name=$1 port=$2 pid child t0 t1
@@ -66,9 +89,11 @@ run_server() {
   t0=$(date +%s.%N); wait_up "$port"; t1=$(date +%s.%N)
   child=$(server_pid $pid)
   echo "$name load_s=$(echo "$t1 - $t0" | bc) rss_kb=$(rss_kb "$child")"
+  limit_cpu "$name" "$child"
   for q in "${queries[@]}"; do measure "$name" "$port" "$q" "$child"; done
   echo "$name rss_kb_after=$(rss_kb "$child")"
   kill "$pid"; wait "$pid" 2>/dev/null || true
+  unlimit_cpu "$name"
 }
 
 echo "# data: $data ($(wc -l < "$data/listings.csv") listings), ${secs}s x $runs runs per file"
