@@ -450,7 +450,7 @@ class SubdomainWildcards {
 
   // A name whose own listing has no records in the zone.
   void NoteUnlisted(std::string_view name, std::vector<ZoneEntry>* out) {
-    if (!Covered(name)) return;
+    if (parents_.empty() || !Covered(name)) return;
     ZoneEntry e;
     e.is_domain = true;
     e.domain = std::string(name);

@@ -73,23 +73,30 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
   const int64_t bot_arrival = LatestReport(rec, EventType::kBot, now);
   const int64_t forgery_arrival = LatestReport(rec, EventType::kAuthFail, now);
   BadEvidence all_traps, all_bots, all_forgeries, trusted_traps, trusted_bots, trusted_forgeries;
-  auto add = [&](BadEvidence& to, const ReporterEvidence& ev, EventType t, int64_t arrival) {
-    to.now += SumOf(ev, t, now, hl);
-    to.at_arrival += SumOf(ev, t, arrival, hl);
+  auto of = [&](const ReporterEvidence& ev, EventType t, int64_t arrival) {
+    return BadEvidence{SumOf(ev, t, now, hl), SumOf(ev, t, arrival, hl)};
+  };
+  auto add = [](BadEvidence& to, const BadEvidence& from) {
+    to.now += from.now;
+    to.at_arrival += from.at_arrival;
   };
   for (const auto& [name, ev] : rec.reporters) {
-    add(all_traps, ev, EventType::kSpamtrap, trap_arrival);
-    add(all_bots, ev, EventType::kBot, bot_arrival);
-    add(all_forgeries, ev, EventType::kAuthFail, forgery_arrival);
-    if (trust_(name) >= 1.0) {
-      add(trusted_traps, ev, EventType::kSpamtrap, trap_arrival);
-      add(trusted_bots, ev, EventType::kBot, bot_arrival);
-      add(trusted_forgeries, ev, EventType::kAuthFail, forgery_arrival);
+    const bool trusted = trust_(name) >= 1.0;
+    const BadEvidence traps = of(ev, EventType::kSpamtrap, trap_arrival);
+    const BadEvidence bots = of(ev, EventType::kBot, bot_arrival);
+    const BadEvidence forgeries = of(ev, EventType::kAuthFail, forgery_arrival);
+    add(all_traps, traps);
+    add(all_bots, bots);
+    add(all_forgeries, forgeries);
+    if (trusted) {
+      add(trusted_traps, traps);
+      add(trusted_bots, bots);
+      add(trusted_forgeries, forgeries);
     }
     double v = SumOf(ev, EventType::kDelivered, now, hl) + SumOf(ev, EventType::kHam, now, hl) +
                SumOf(ev, EventType::kAuthPass, now, hl);
     double c = SumOf(ev, EventType::kComplaint, now, hl);
-    double t = SumOf(ev, EventType::kSpamtrap, now, hl);
+    double t = traps.now;
     e.volume += v;
     e.complaints += c;
     e.traps += t;
@@ -102,7 +109,7 @@ Evaluation Model::Evaluate(const Record& rec, int64_t now, bool explain) const {
     }
     if (t >= p.evidence_floor) {
       ++e.trap_reporters;
-      if (trust_(name) >= 1.0) e.trap_from_trusted = true;
+      if (trusted) e.trap_from_trusted = true;
     }
   }
   e.bots = all_bots.now;
