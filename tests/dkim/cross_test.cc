@@ -10,6 +10,7 @@
 
 #include "dkim/crypto.h"
 #include "dkim/signer.h"
+#include "tests/support/repd_process.h"
 
 namespace repd::dkim {
 namespace {
@@ -69,8 +70,7 @@ TEST(CrossImplementationTest, RepdSignaturesVerifyWithDkimpyAndLibopendkim) {
   int code = 0;
   Shell("/usr/bin/python3 -c 'import dkim'", &code);
   if (code != 0) GTEST_SKIP() << "python3-dkim is not installed";
-  char templ[] = "/tmp/repd-cross-XXXXXX";
-  std::string dir = mkdtemp(templ);
+  std::string dir = ::repd::testing::MakeTempDir("repd-cross");
   auto rsa = GenerateKey(Algorithm::kRsaSha256, 2048);
   auto ed = GenerateKey(Algorithm::kEd25519Sha256, 0);
   ASSERT_TRUE(rsa.ok() && ed.ok());
@@ -140,8 +140,7 @@ TEST(CrossImplementationTest, OpendkimSignedMessagesVerify) {
   int code = 0;
   Shell("command -v opendkim-testmsg || test -x /usr/sbin/opendkim-testmsg", &code);
   if (code != 0) GTEST_SKIP() << "opendkim-tools is not installed";
-  char templ[] = "/tmp/repd-opendkim-XXXXXX";
-  std::string dir = mkdtemp(templ);
+  std::string dir = ::repd::testing::MakeTempDir("repd-opendkim");
   auto rsa = GenerateKey(Algorithm::kRsaSha256, 2048);
   ASSERT_TRUE(rsa.ok());
   std::ofstream(dir + "/key.pem") << rsa->first;

@@ -13,6 +13,7 @@
 #include "dkim/tags.h"
 #include "tests/dkim/fake_dns.h"
 #include "tests/dkim/verify_support.h"
+#include "tests/support/repd_process.h"
 
 namespace repd::dkim {
 namespace {
@@ -309,8 +310,7 @@ TEST(CrossImplementationTest, DkimpySignedMessagesVerify) {
       {{"py._domainkey.example.com", {FakeRecord::Kind::kTxt, "v=DKIM1; k=rsa; p=" + gen->second}},
        {"pyed._domainkey.example.com",
         {FakeRecord::Kind::kTxt, "v=DKIM1; k=ed25519; p=" + ed->second}}});
-  char dir_template[] = "/tmp/repd-dkimpy-XXXXXX";
-  std::string dir = mkdtemp(dir_template);
+  std::string dir = ::repd::testing::MakeTempDir("repd-dkimpy");
   std::ofstream(dir + "/rsa.pem") << gen->first;
   // dkimpy wants the raw 32-byte Ed25519 seed, base64: take it from the PKCS#8 DER.
   std::ofstream(dir + "/ed.pem") << ed->first;

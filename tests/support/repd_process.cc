@@ -15,18 +15,60 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "gtest/gtest.h"
+
 namespace repd::testing {
+
+namespace {
+
+// The directories this process made, removed when it exits: a full test run made hundreds,
+// with data dirs of up to a few hundred MB, and filled /tmp across runs.
+class TempDirs {
+ public:
+  static TempDirs& Get() {
+    static TempDirs* dirs = [] {
+      auto* d = new TempDirs;  // never destroyed: the exit hook still reads it
+      std::atexit([] { Get().RemoveAll(); });
+      return d;
+    }();
+    return *dirs;
+  }
+  void Add(const std::string& dir) {
+    std::lock_guard lock(mu_);
+    dirs_.push_back(dir);
+  }
+
+ private:
+  void RemoveAll() {
+    // Kept for a look after a failing test, or on request.
+    if (::testing::UnitTest::GetInstance()->Failed() || std::getenv("REPD_KEEP_TEST_DIRS")) {
+      return;
+    }
+    std::lock_guard lock(mu_);
+    for (const auto& dir : dirs_) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  }
+  std::mutex mu_;
+  std::vector<std::string> dirs_;
+};
+
+}  // namespace
 
 std::string MakeTempDir(const std::string& prefix) {
   const char* tmp = std::getenv("TMPDIR");
   std::string templ = std::string(tmp ? tmp : "/tmp") + "/" + prefix + "-XXXXXX";
   if (mkdtemp(templ.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  TempDirs::Get().Add(templ);
   return templ;
 }
 

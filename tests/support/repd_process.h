@@ -12,7 +12,8 @@
 
 namespace repd::testing {
 
-// A fresh empty directory under $TMPDIR, removed by nobody: tests may inspect it after failing.
+// A fresh empty directory under $TMPDIR, removed when the process exits, unless a test failed
+// (so that its logs and data can be read) or REPD_KEEP_TEST_DIRS is set.
 std::string MakeTempDir(const std::string& prefix);
 
 // A port that is free for both UDP and TCP on 127.0.0.1 right now.
