@@ -251,4 +251,14 @@ size_t AnswerSigned(const TsigKey* key, const Query& q, const DnsOptions& option
                         : SignInPlace(*key, &retry, reply, truncated, std::min(limit, capacity));
 }
 
+std::string TsigErrorAnswer(const TsigKey* key, TsigKey::Check check,
+                            const TsigKey::Exchange& exchange, const DnsOptions& options,
+                            const uint8_t* request, size_t request_len, int64_t now) {
+  std::string answer(65535, '\0');
+  answer.resize(ErrorAnswer(request, request_len, check, key, exchange, now,
+                            options.max_udp_payload, reinterpret_cast<uint8_t*>(answer.data()),
+                            answer.size()));
+  return answer;
+}
+
 }  // namespace repd::dnsbl

@@ -53,4 +53,11 @@ size_t AnswerSigned(const TsigKey* key, const Query& q, const DnsOptions& option
                     const uint8_t* request, size_t request_len, size_t limit, uint8_t* reply,
                     size_t size, size_t capacity, int64_t now);
 
+// The same error answer for a request that `check` refused (one message, for TCP: a refused
+// zone transfer): NOTAUTH with the TSIG error, unsigned, or signed for BADTIME. Empty when the
+// request's TSIG cannot be read back.
+std::string TsigErrorAnswer(const TsigKey* key, TsigKey::Check check,
+                            const TsigKey::Exchange& exchange, const DnsOptions& options,
+                            const uint8_t* request, size_t request_len, int64_t now);
+
 }  // namespace repd::dnsbl

@@ -149,6 +149,23 @@ class StreamImpl final : public TransferStream {
   TsigKey::Exchange exchange_;
 };
 
+// An answer of one message built beforehand, after which the connection is closed.
+class SingleMessage final : public TransferStream {
+ public:
+  explicit SingleMessage(std::string message) : message_(std::move(message)) {}
+  bool Next(std::string* message) override {
+    if (sent_) return false;
+    *message = std::move(message_);
+    sent_ = true;
+    return true;
+  }
+  bool close_after() const override { return true; }
+
+ private:
+  std::string message_;
+  bool sent_ = false;
+};
+
 // The records of `a` that `b` does not have: IXFR sends only what changed.
 ZoneRecords Minus(const ZoneRecords& a, const ZoneRecords& b) {
   ZoneRecords r = a;
@@ -216,11 +233,21 @@ std::unique_ptr<TransferStream> TransferStream::Create(
   if (relative != 0) return refuse(kNotAuth);
   if (!ctx.transfer_acl.Allows(peer)) return refuse(kRefused);
   TsigKey::Exchange exchange;
-  // With a key configured, an unsigned or badly signed request is refused unsigned (the
-  // RFC 8945 error answers would need the key to be known to the client).
-  if (ctx.tsig && (!q.has_tsig || ctx.tsig->Verify(raw, raw_len, &exchange, std::time(nullptr)) !=
-                                      TsigKey::Check::kValid)) {
-    return refuse(kNotAuth);
+  if (ctx.tsig || q.has_tsig) {
+    // With a key configured, an unsigned request is refused; a badly signed one (or a signed
+    // one with no key configured) gets the RFC 8945 error answer, so that the secondary's log
+    // says which: BADKEY, BADSIG or BADTIME.
+    if (!q.has_tsig) return refuse(kNotAuth);
+    const int64_t now = std::time(nullptr);
+    const TsigKey::Check check =
+        ctx.tsig ? ctx.tsig->Verify(raw, raw_len, &exchange, now) : TsigKey::Check::kBadKey;
+    if (check != TsigKey::Check::kValid) {
+      std::string answer =
+          TsigErrorAnswer(ctx.tsig.get(), check, exchange, ctx.zones.options(), raw, raw_len, now);
+      if (answer.empty()) return refuse(kNotAuth);
+      ctx.metrics.transfers_refused->Add();
+      return std::make_unique<SingleMessage>(std::move(answer));
+    }
   }
   if (q.qtype == kTypeIXFR && !q.has_client_serial) return refuse(kFormErr);
   auto s = std::make_unique<StreamImpl>(q, ctx, *zone, kNoError);

@@ -159,9 +159,18 @@ TEST_F(ServerTest, TransfersNeedTheTsigKeyWhenOneIsConfigured) {
   EXPECT_THAT(signed_axfr, Not(HasSubstr("failed")));
   EXPECT_THAT(signed_axfr, HasSubstr("TSIG"));
   EXPECT_THAT(Dig("AXFR bl.repd.test"), HasSubstr("Transfer failed"));
-  EXPECT_THAT(
-      Dig("-y hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk= AXFR bl.repd.test"),
-      Not(HasSubstr("127.0.0.4")));
+  // A wrong secret or another key: the RFC 8945 error answer, which names the cause.
+  std::string wrong_secret =
+      Dig("-y hmac-sha256:xfr-key:d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXk= AXFR bl.repd.test");
+  std::string other_key = Dig(
+      "-y hmac-sha256:other-key:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA== AXFR bl.repd.test");
+  EXPECT_THAT(wrong_secret, Not(HasSubstr("127.0.0.4")));
+  EXPECT_THAT(wrong_secret, HasSubstr("TSIG\thmac-sha256."));
+  EXPECT_THAT(wrong_secret, HasSubstr(" BADSIG "));
+  EXPECT_THAT(wrong_secret, HasSubstr("Transfer failed"));
+  EXPECT_THAT(other_key, Not(HasSubstr("127.0.0.4")));
+  EXPECT_THAT(other_key, HasSubstr(" BADKEY "));
+  EXPECT_THAT(other_key, HasSubstr("Transfer failed"));
 }
 
 TEST_F(ServerTest, SignedQueriesGetSignedAnswers) {
@@ -198,6 +207,11 @@ TEST_F(ServerTest, SignedQueriesWithoutAConfiguredKeyGetBadKey) {
       Dig("-y hmac-sha256:xfr-key:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA== bl.repd.test SOA");
   EXPECT_THAT(answer, HasSubstr("status: NOTAUTH"));
   EXPECT_THAT(answer, HasSubstr("BADKEY"));
+  // A signed transfer as well: an unsigned zone would leave the secondary unable to check it.
+  std::string axfr =
+      Dig("-y hmac-sha256:xfr-key:c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Qtb2YtcmVwZA== AXFR bl.repd.test");
+  EXPECT_THAT(axfr, HasSubstr(" BADKEY "));
+  EXPECT_THAT(axfr, Not(HasSubstr("127.0.0.2")));
   EXPECT_EQ(Dig("+short 2.0.0.127.bl.repd.test A"), "127.0.0.2\n");
 }
 
