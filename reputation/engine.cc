@@ -170,7 +170,17 @@ void Engine::RefreshLoop() {
   std::unique_lock lock(queue_mu_);
   while (true) {
     queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || !volume_queue_.empty(); });
-    if (queue_.empty() && volume_queue_.empty()) break;  // stopping, and everything is published
+    if (stopping_) {
+      // The evidence is durable and the rebuild at start publishes all of it: draining a
+      // backlog here would hold a shutdown for as long as the index is behind a burst.
+      if (const size_t left = queue_.size() + volume_queue_.size()) {
+        spdlog::info(
+            "index refresh stopped with {} subjects queued; the start-up rebuild "
+            "publishes them",
+            left);
+      }
+      break;
+    }
     std::vector<Subject> work;
     if (!queue_.empty()) {
       work.swap(queue_);

@@ -61,6 +61,33 @@ class EngineTest : public ::testing::Test {
   std::unique_ptr<Reputation> rep_;
 };
 
+// Stopping does not wait for the index to catch up with a burst (that could take minutes):
+// what was still queued is published by the rebuild at start, hysteresis state included.
+TEST_F(EngineTest, ListingsQueuedAtShutdownArePublishedAtTheNextStart) {
+  constexpr int kBatches = 20, kPerBatch = 2000;
+  for (int b = 0; b < kBatches; ++b) {
+    std::vector<Event> batch;
+    for (int i = 0; i < kPerBatch; ++i) {
+      const int n = b * kPerBatch + i;
+      batch.push_back(Ev("burst-" + std::to_string(n), EventType::kBot,
+                         "10." + std::to_string(n >> 16) + "." + std::to_string((n >> 8) & 255) +
+                             "." + std::to_string(n & 255),
+                         "", "fbl"));
+    }
+    auto out = rep_->Ingest(batch);  // no wait for the index: leave it behind
+    ASSERT_TRUE(out.ok()) << out.status();
+    ASSERT_EQ(out->accepted, static_cast<size_t>(kPerBatch));
+  }
+  Open();
+  for (int n = 0; n < kBatches * kPerBatch; n += 997) {
+    const std::string ip = "10." + std::to_string(n >> 16) + "." + std::to_string((n >> 8) & 255) +
+                           "." + std::to_string(n & 255);
+    EXPECT_TRUE(Ip(ip).has_value()) << ip;
+  }
+  EXPECT_TRUE(Ip("10.0.156.63").has_value());  // the last one
+  EXPECT_EQ(rep_->index().Current()->Size(), static_cast<size_t>(kBatches * kPerBatch));
+}
+
 TEST_F(EngineTest, DuplicateIdsAreCountedOnceEvenAfterRestart) {
   auto out = Ingest({Ev("a", EventType::kSpamtrap, "192.0.2.1", "", "trapnet"),
                      Ev("a", EventType::kSpamtrap, "192.0.2.1", "", "trapnet"),
