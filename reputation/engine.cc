@@ -8,7 +8,9 @@
 #include <malloc.h>
 #endif
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -146,19 +148,16 @@ Engine::~Engine() {
   if (refresher_.joinable()) refresher_.join();
 }
 
-void Engine::Enqueue(std::vector<Subject> subjects, bool prompt) {
+void Engine::Enqueue(std::vector<std::pair<Subject, std::string>> subjects, bool prompt) {
   if (subjects.empty()) return;
-  std::vector<std::string> keys;
-  keys.reserve(subjects.size());
-  for (const Subject& s : subjects) keys.push_back(s.Key());
   {
     std::lock_guard lock(queue_mu_);
     auto& queue = prompt ? queue_ : volume_queue_;
     auto& queued = prompt ? queued_ : volume_queued_;
-    for (size_t i = 0; i < subjects.size(); ++i) {
+    for (auto& [subject, key] : subjects) {
       // Prompt work reads all evidence so far: a pending volume refresh is then redundant.
-      if (prompt) volume_queued_.erase(keys[i]);
-      if (queued.insert(std::move(keys[i])).second) queue.push_back(std::move(subjects[i]));
+      if (prompt && !volume_queued_.empty()) volume_queued_.erase(key);
+      if (queued.insert(std::move(key)).second) queue.push_back(std::move(subject));
     }
   }
   queue_cv_.notify_one();
@@ -215,7 +214,6 @@ void Engine::WaitForIndex() {
 }
 
 namespace {
-
 template <typename Map>
 void AddCount(Map& map, typename Map::key_type key, int delta) {
   auto& count = map[key];
@@ -513,24 +511,30 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   std::unique_lock lock(writer_mu_);
   const int64_t now = Now();
   const int64_t oldest = now - options_.event_log_retention_days * kDay;
-  std::vector<std::string> ids;
+  std::vector<std::string_view> ids;
   ids.reserve(events.size());
   for (const auto& e : events) ids.push_back(e.id);
   std::vector<bool> seen = store_->Exists(Store::kEvents, ids);
 
   // Views of the caller's ids, which outlive this call.
   absl::flat_hash_set<std::string_view> batch_ids;
+  batch_ids.reserve(events.size());
   // Increments grouped per subject: one merge operand per subject per batch.
   // Per subject key: its place in `touched`, and its increments.
-  absl::flat_hash_map<std::string, std::pair<size_t, std::vector<Increment>>> per_subject;
+  absl::flat_hash_map<std::string, std::pair<size_t, absl::InlinedVector<Increment, 1>>>
+      per_subject;
+  per_subject.reserve(events.size() * 2);
   // Subjects in order of first touch, and whether any of their evidence can list them.
   std::vector<std::pair<Subject, bool>> touched;
+  touched.reserve(events.size() * 2);
   std::vector<const Event*> logged;
   logged.reserve(events.size());
   auto batch = store_->NewBatch();
   for (size_t i = 0; i < events.size(); ++i) {
     const Event& e = events[i];
-    if (seen[i] || in_flight_.contains(e.id) || !batch_ids.insert(e.id).second) {
+    const bool syncing = absl::c_any_of(
+        in_flight_, [&](const auto* ids_of_call) { return ids_of_call->contains(e.id); });
+    if (seen[i] || syncing || !batch_ids.insert(e.id).second) {
       ++outcome.duplicate;
       continue;
     }
@@ -583,7 +587,7 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
                            e->ip ? e->ip->ToString() : "", "\t", e->domain, "\t", e->reporter, "\t",
                            e->count, "\t", e->mail_from, "\t", e->helo));
   }
-  std::vector<std::pair<std::string_view, const std::vector<Increment>*>> merges;
+  std::vector<std::pair<std::string_view, const absl::InlinedVector<Increment, 1>*>> merges;
   merges.reserve(per_subject.size());
   for (const auto& [key, entry] : per_subject) merges.emplace_back(key, &entry.second);
   std::sort(merges.begin(), merges.end());
@@ -591,16 +595,20 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   if (batch.Count() == 0) return outcome;
   // The ids are reserved while the batch syncs outside the lock, so that concurrent requests
   // share one WAL sync (RocksDB group commit) and still never count an id twice.
-  for (std::string_view id : batch_ids) in_flight_.insert(id);
+  in_flight_.push_back(&batch_ids);
   lock.unlock();
   absl::Status committed = store_->Commit(batch, /*sync=*/true);
   lock.lock();
-  for (std::string_view id : batch_ids) in_flight_.erase(id);
+  in_flight_.erase(absl::c_find(in_flight_, &batch_ids));
   lock.unlock();
   if (!committed.ok()) return committed;
-  std::vector<Subject> prompt, volume;
-  for (auto& [subject, can_list] : touched)
-    (can_list ? prompt : volume).push_back(std::move(subject));
+  std::vector<std::string> keys(touched.size());
+  for (const auto& [key, entry] : per_subject) keys[entry.first] = key;
+  std::vector<std::pair<Subject, std::string>> prompt, volume;
+  for (size_t i = 0; i < touched.size(); ++i) {
+    auto& [subject, can_list] = touched[i];
+    (can_list ? prompt : volume).emplace_back(std::move(subject), std::move(keys[i]));
+  }
   Enqueue(std::move(prompt), /*prompt=*/true);
   Enqueue(std::move(volume), /*prompt=*/false);
   return outcome;

@@ -74,7 +74,8 @@ class Engine final : public Reputation {
   // `prompt`: the subjects drew evidence that can list them (complaints, traps, bots, forgery),
   // published first. Volume evidence only relaxes a standing; it waits while prompt work is
   // queued, so that bulk DMARC data cannot delay a listing.
-  void Enqueue(std::vector<Subject> subjects, bool prompt);
+  // Each subject comes with its store key.
+  void Enqueue(std::vector<std::pair<Subject, std::string>> subjects, bool prompt);
   void RefreshLoop();
 
   ReputationOptions options_;
@@ -85,8 +86,9 @@ class Engine final : public Reputation {
   absl::flat_hash_map<std::string, double> trust_;
 
   std::mutex writer_mu_;  // one writer at a time: ingest, overrides, delisting, sweep
-  // Event ids being synced (under writer_mu_): views of the ids of Ingest calls in progress.
-  absl::flat_hash_set<std::string_view> in_flight_;
+  // The ids of Ingest calls whose batches are syncing (under writer_mu_): each call's own set,
+  // listed while it syncs, so that no id is copied or hashed twice on the way.
+  std::vector<const absl::flat_hash_set<std::string_view>*> in_flight_;
   // One Refresh at a time, reading inside the lock: the last published evaluation is always
   // of the latest evidence.
   std::mutex refresh_mu_;

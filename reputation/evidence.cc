@@ -137,7 +137,7 @@ void ApplyIncrement(const Increment& inc, const HalfLives& hl, Record* record) {
 
 }  // namespace
 
-std::string EncodeIncrements(const std::vector<Increment>& increments) {
+std::string EncodeIncrements(absl::Span<const Increment> increments) {
   Writer w;
   w.U8(static_cast<uint8_t>(OperandKind::kIncrements));
   w.U32(static_cast<uint32_t>(increments.size()));

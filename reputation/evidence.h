@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "reputation/feedback.h"
 
 namespace repd::reputation {
@@ -63,7 +64,7 @@ struct Increment {
 // Merge operands. Encoded as: kind byte + payload.
 enum class OperandKind : uint8_t { kIncrements = 1, kSetListed = 2, kDelist = 3 };
 
-std::string EncodeIncrements(const std::vector<Increment>& increments);
+std::string EncodeIncrements(absl::Span<const Increment> increments);
 std::string EncodeSetListed(uint32_t categories, int64_t time, double relist_window_s);
 std::string EncodeDelist(int64_t time);
 

@@ -12,9 +12,7 @@
 #include "rocksdb/compaction_filter.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
-#include "rocksdb/memtablerep.h"
 #include "rocksdb/merge_operator.h"
-#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 
 namespace repd::reputation {
@@ -107,9 +105,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool 
   options.create_missing_column_families = true;
   options.IncreaseParallelism(2);
   options.max_background_jobs = 2;
-  // The hash memtables below take one writer at a time; Ingest is the only heavy writer and
-  // concurrent commits still share a WAL sync (group commit).
-  options.allow_concurrent_memtable_write = false;
   options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   options.keep_log_file_num = 3;
 
@@ -129,19 +124,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, bool 
       // No max_successive_merges: it costs a memtable seek per merge (a third of ingestion).
       // Ingest folds a batch's events into one operand per subject, so a memtable holds at
       // most one operand per batch for any subject, however many events it draws.
+      cf.write_buffer_size = 32 << 20;
     }
     if (f == kEvents || f == kSubjects) {
-      // These two take every event: random keys, read back only by whole key (seen ids, the
-      // records the index refresher reads). A hash memtable makes an insert a bucket append
-      // instead of a skip-list search; the sorting moves to the flush, off the writer's core.
-      // Measured with bench_reputation: writer CPU 80 -> 50 ms per batch of 5,000, ingestion
-      // 1.7x. The whole key is the hash key, so ordered scans must ask for total_order_seek.
-      cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(256 << 10));
-      cf.prefix_extractor.reset(rocksdb::NewNoopTransform());
-      cf.write_buffer_size = 32 << 20;
-      // Room for two memtables waiting on a flush (sorting them is the flush's work now)
-      // before writes stall.
-      cf.max_write_buffer_number = 4;
+      // The default skip-list memtable, not a hash one: a hash memtable halves the writer's
+      // insert cost, but its flush must sort, and on two cores the flushes then fall behind
+      // and stall writes (bench_reputation over 2M events: 39k events/s against 66k).
       // Nearly every event-id lookup is a miss: a memtable Bloom filter answers it.
       cf.memtable_whole_key_filtering = true;
       cf.memtable_prefix_bloom_size_ratio = 0.05;
@@ -221,8 +209,10 @@ absl::Status Store::Commit(Batch& batch, bool sync) {
   return FromRocks(db_->Write(options, &batch.batch_), "store write");
 }
 
-std::vector<bool> Store::Exists(Family family, const std::vector<std::string>& keys) {
-  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+std::vector<bool> Store::Exists(Family family, const std::vector<std::string_view>& keys) {
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (std::string_view key : keys) slices.emplace_back(key.data(), key.size());
   std::vector<rocksdb::PinnableSlice> values(keys.size());
   std::vector<rocksdb::Status> statuses(keys.size());
   db_->MultiGet(rocksdb::ReadOptions(), families_[family], keys.size(), slices.data(),
@@ -281,8 +271,7 @@ std::vector<absl::StatusOr<std::optional<Record>>> Store::GetRecords(
 void Store::ForEach(Family family, std::string_view prefix,
                     const std::function<void(std::string_view, std::string_view)>& fn) {
   rocksdb::ReadOptions read;
-  read.total_order_seek = true;  // the hash memtables have no order of their own
-  read.fill_cache = false;       // a full scan would evict the blocks that point lookups need
+  read.fill_cache = false;  // a full scan would evict the blocks that point lookups need
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read, families_[family]));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     std::string_view key(it->key().data(), it->key().size());

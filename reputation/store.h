@@ -55,7 +55,7 @@ class Store {
   absl::Status Commit(Batch& batch, bool sync);
 
   // For each key, whether it exists in `family` (one MultiGet).
-  std::vector<bool> Exists(Family family, const std::vector<std::string>& keys);
+  std::vector<bool> Exists(Family family, const std::vector<std::string_view>& keys);
   absl::StatusOr<std::optional<std::string>> Get(Family family, std::string_view key);
   // The record with every merge operand applied; nullopt when there is none.
   absl::StatusOr<std::optional<Record>> GetRecord(std::string_view subject_key);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "reputation/keys.h"
 #include "reputation/reputation.h"
 #include "reputation/store.h"
@@ -99,6 +100,39 @@ TEST_F(EngineTest, DuplicateIdsAreCountedOnceEvenAfterRestart) {
   EXPECT_EQ(out.accepted, 0u);
   EXPECT_EQ(out.duplicate, 1u);
   EXPECT_NEAR(rep_->ReportIp(*IpAddress::Parse("192.0.2.1"), Now()).traps, 2, 1e-3);
+}
+
+TEST_F(EngineTest, ConcurrentRequestsWithTheSameIdsCountEachEventOnce) {
+  // Feeds retry: the same batch may arrive on several connections at once. One request's batch
+  // syncs outside the writer lock while the next is checked, so its ids are not in the store
+  // yet when the others look.
+  constexpr int kThreads = 4, kRounds = 30, kPerBatch = 50;
+  std::atomic<size_t> accepted{0}, duplicate{0};
+  for (int round = 0; round < kRounds; ++round) {
+    std::vector<Event> batch;
+    for (int i = 0; i < kPerBatch; ++i) {
+      batch.push_back(
+          Ev(absl::StrCat("r", round, "-", i), EventType::kSpamtrap, "192.0.2.9", "", "trapnet"));
+    }
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        ready.fetch_add(1);
+        while (ready.load() < kThreads) std::this_thread::yield();
+        auto out = rep_->Ingest(batch);
+        ASSERT_TRUE(out.ok()) << out.status();
+        accepted += out->accepted;
+        duplicate += out->duplicate;
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+  EXPECT_EQ(accepted.load(), static_cast<size_t>(kRounds * kPerBatch));
+  EXPECT_EQ(duplicate.load(), static_cast<size_t>((kThreads - 1) * kRounds * kPerBatch));
+  rep_->WaitForIndex();
+  EXPECT_NEAR(rep_->ReportIp(*IpAddress::Parse("192.0.2.9"), Now()).traps, kRounds * kPerBatch,
+              1e-3 * kRounds * kPerBatch);
 }
 
 TEST_F(EngineTest, ListingAppearsInTheIndexAtOnceAndSurvivesRestart) {
