@@ -214,6 +214,7 @@ void Engine::WaitForIndex() {
 }
 
 namespace {
+
 template <typename Map>
 void AddCount(Map& map, typename Map::key_type key, int delta) {
   auto& count = map[key];
@@ -524,8 +525,14 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   absl::flat_hash_map<std::string, std::pair<size_t, absl::InlinedVector<Increment, 1>>>
       per_subject;
   per_subject.reserve(events.size() * 2);
-  // Subjects in order of first touch, and whether any of their evidence can list them.
-  std::vector<std::pair<Subject, bool>> touched;
+  // Subjects in order of first touch, their keys, and whether any of their evidence can list
+  // them.
+  struct Touched {
+    Subject subject;
+    std::string key;
+    bool can_list;
+  };
+  std::vector<Touched> touched;
   touched.reserve(events.size() * 2);
   std::vector<const Event*> logged;
   logged.reserve(events.size());
@@ -554,13 +561,13 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
     inc.cap = trust < 1.0 ? model_.params().untrusted_cap_per_day : 0;
     const bool can_list = !IsVolume(e.type);
     auto push = [&](const Subject& s, std::string key, const Increment& increment) {
-      auto [it, fresh] = per_subject.try_emplace(std::move(key));
+      auto [it, fresh] = per_subject.try_emplace(key);
       auto& [place, increments] = it->second;
       if (fresh) {
         place = touched.size();
-        touched.emplace_back(s, can_list);
+        touched.push_back({s, std::move(key), can_list});
       }
-      touched[place].second |= can_list;
+      touched[place].can_list |= can_list;
       increments.push_back(increment);
     };
     if (e.ip) {
@@ -602,13 +609,9 @@ absl::StatusOr<IngestOutcome> Engine::Ingest(const std::vector<Event>& events) {
   in_flight_.erase(absl::c_find(in_flight_, &batch_ids));
   lock.unlock();
   if (!committed.ok()) return committed;
-  std::vector<std::string> keys(touched.size());
-  for (const auto& [key, entry] : per_subject) keys[entry.first] = key;
   std::vector<std::pair<Subject, std::string>> prompt, volume;
-  for (size_t i = 0; i < touched.size(); ++i) {
-    auto& [subject, can_list] = touched[i];
-    (can_list ? prompt : volume).emplace_back(std::move(subject), std::move(keys[i]));
-  }
+  for (auto& [subject, key, can_list] : touched)
+    (can_list ? prompt : volume).emplace_back(std::move(subject), std::move(key));
   Enqueue(std::move(prompt), /*prompt=*/true);
   Enqueue(std::move(volume), /*prompt=*/false);
   return outcome;
